@@ -69,18 +69,10 @@ function wireSchemaSource(): string {
     return `  "${message.typeName}": {\n${fields.join("\n")}\n  },`;
   });
   return [
-    "export type WireKind = \"varint\" | \"fixed64\" | \"fixed32\" | \"string\" | \"bytes\" | \"message\";",
-    "export interface WireField {",
-    "  readonly name: string;",
-    "  readonly kind: WireKind;",
-    "  readonly message?: string;",
-    "  readonly repeated?: boolean;",
-    "}",
-    "",
-    "/** Every message reachable from presence.v1.Frame, by full name: its fields by number. */",
-    "export const WIRE_SCHEMA: Readonly<Record<string, Readonly<Record<number, WireField>>>> = {",
+    "/** Every message reachable from presence.v1.Frame, by full name: its fields by number, as they look on the wire. */",
+    "export const WIRE_SCHEMA = {",
     ...entries,
-    "};",
+    "} as const;",
     "",
   ].join("\n");
 }

@@ -30,16 +30,8 @@ export const SPEC_LIMITS = {
   subscriptionRetentionMs: 300000,
 } as const;
 
-export type WireKind = "varint" | "fixed64" | "fixed32" | "string" | "bytes" | "message";
-export interface WireField {
-  readonly name: string;
-  readonly kind: WireKind;
-  readonly message?: string;
-  readonly repeated?: boolean;
-}
-
-/** Every message reachable from presence.v1.Frame, by full name: its fields by number. */
-export const WIRE_SCHEMA: Readonly<Record<string, Readonly<Record<number, WireField>>>> = {
+/** Every message reachable from presence.v1.Frame, by full name: its fields by number, as they look on the wire. */
+export const WIRE_SCHEMA = {
   "presence.v1.Error": {
     1: { name: "code", kind: "varint" },
     2: { name: "message", kind: "string" },
@@ -144,4 +136,4 @@ export const WIRE_SCHEMA: Readonly<Record<string, Readonly<Record<number, WireFi
   "presence.v1.UserStatusChangedNotification": {
     1: { name: "statuses", kind: "varint", repeated: true },
   },
-};
+} as const;

@@ -114,6 +114,123 @@ export enum ErrorCode {
   UNRECOGNIZED = -1,
 }
 
+export function errorCodeFromJSON(object: any): ErrorCode {
+  switch (object) {
+    case 0:
+    case "ERROR_CODE_UNSPECIFIED":
+      return ErrorCode.ERROR_CODE_UNSPECIFIED;
+    case -20009:
+    case "ERROR_CODE_FREQUENCY_LIMIT":
+      return ErrorCode.ERROR_CODE_FREQUENCY_LIMIT;
+    case 70107:
+    case "ERROR_CODE_ACCOUNT_NOT_FOUND":
+      return ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND;
+    case 70206:
+    case "ERROR_CODE_INVALID_BATCH_COUNT":
+      return ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT;
+    case 70402:
+    case "ERROR_CODE_INVALID_PARAMETERS":
+      return ErrorCode.ERROR_CODE_INVALID_PARAMETERS;
+    case 70500:
+    case "ERROR_CODE_INTERNAL_ERROR":
+      return ErrorCode.ERROR_CODE_INTERNAL_ERROR;
+    case 72001:
+    case "ERROR_CODE_FEATURE_DISABLED":
+      return ErrorCode.ERROR_CODE_FEATURE_DISABLED;
+    case 72101:
+    case "ERROR_CODE_PREMIUM_REQUIRED":
+      return ErrorCode.ERROR_CODE_PREMIUM_REQUIRED;
+    case 72102:
+    case "ERROR_CODE_CANNOT_SUBSCRIBE_SELF":
+      return ErrorCode.ERROR_CODE_CANNOT_SUBSCRIBE_SELF;
+    case 72103:
+    case "ERROR_CODE_NOT_LOGGED_IN":
+      return ErrorCode.ERROR_CODE_NOT_LOGGED_IN;
+    case 72104:
+    case "ERROR_CODE_TOKEN_INVALID":
+      return ErrorCode.ERROR_CODE_TOKEN_INVALID;
+    case 72105:
+    case "ERROR_CODE_TOKEN_EXPIRED":
+      return ErrorCode.ERROR_CODE_TOKEN_EXPIRED;
+    case 72106:
+    case "ERROR_CODE_FRAME_TOO_LARGE":
+      return ErrorCode.ERROR_CODE_FRAME_TOO_LARGE;
+    case 72107:
+    case "ERROR_CODE_MALFORMED_FRAME":
+      return ErrorCode.ERROR_CODE_MALFORMED_FRAME;
+    case 72108:
+    case "ERROR_CODE_UNSUPPORTED_BODY":
+      return ErrorCode.ERROR_CODE_UNSUPPORTED_BODY;
+    case 72109:
+    case "ERROR_CODE_ALREADY_LOGGED_IN":
+      return ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN;
+    case 72110:
+    case "ERROR_CODE_LOGIN_TIMEOUT":
+      return ErrorCode.ERROR_CODE_LOGIN_TIMEOUT;
+    case 72111:
+    case "ERROR_CODE_HEARTBEAT_TIMEOUT":
+      return ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT;
+    case 72112:
+    case "ERROR_CODE_REPLACED_BY_NEW_LOGIN":
+      return ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN;
+    case 72113:
+    case "ERROR_CODE_SERVER_SHUTTING_DOWN":
+      return ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ErrorCode.UNRECOGNIZED;
+  }
+}
+
+export function errorCodeToJSON(object: ErrorCode): string {
+  switch (object) {
+    case ErrorCode.ERROR_CODE_UNSPECIFIED:
+      return "ERROR_CODE_UNSPECIFIED";
+    case ErrorCode.ERROR_CODE_FREQUENCY_LIMIT:
+      return "ERROR_CODE_FREQUENCY_LIMIT";
+    case ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND:
+      return "ERROR_CODE_ACCOUNT_NOT_FOUND";
+    case ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT:
+      return "ERROR_CODE_INVALID_BATCH_COUNT";
+    case ErrorCode.ERROR_CODE_INVALID_PARAMETERS:
+      return "ERROR_CODE_INVALID_PARAMETERS";
+    case ErrorCode.ERROR_CODE_INTERNAL_ERROR:
+      return "ERROR_CODE_INTERNAL_ERROR";
+    case ErrorCode.ERROR_CODE_FEATURE_DISABLED:
+      return "ERROR_CODE_FEATURE_DISABLED";
+    case ErrorCode.ERROR_CODE_PREMIUM_REQUIRED:
+      return "ERROR_CODE_PREMIUM_REQUIRED";
+    case ErrorCode.ERROR_CODE_CANNOT_SUBSCRIBE_SELF:
+      return "ERROR_CODE_CANNOT_SUBSCRIBE_SELF";
+    case ErrorCode.ERROR_CODE_NOT_LOGGED_IN:
+      return "ERROR_CODE_NOT_LOGGED_IN";
+    case ErrorCode.ERROR_CODE_TOKEN_INVALID:
+      return "ERROR_CODE_TOKEN_INVALID";
+    case ErrorCode.ERROR_CODE_TOKEN_EXPIRED:
+      return "ERROR_CODE_TOKEN_EXPIRED";
+    case ErrorCode.ERROR_CODE_FRAME_TOO_LARGE:
+      return "ERROR_CODE_FRAME_TOO_LARGE";
+    case ErrorCode.ERROR_CODE_MALFORMED_FRAME:
+      return "ERROR_CODE_MALFORMED_FRAME";
+    case ErrorCode.ERROR_CODE_UNSUPPORTED_BODY:
+      return "ERROR_CODE_UNSUPPORTED_BODY";
+    case ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN:
+      return "ERROR_CODE_ALREADY_LOGGED_IN";
+    case ErrorCode.ERROR_CODE_LOGIN_TIMEOUT:
+      return "ERROR_CODE_LOGIN_TIMEOUT";
+    case ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT:
+      return "ERROR_CODE_HEARTBEAT_TIMEOUT";
+    case ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN:
+      return "ERROR_CODE_REPLACED_BY_NEW_LOGIN";
+    case ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN:
+      return "ERROR_CODE_SERVER_SHUTTING_DOWN";
+    case ErrorCode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * An error that answers a request (same `Frame.request_id`), or, with
  * `Frame.request_id` 0, an error about the connection itself, sent just before
@@ -226,6 +343,32 @@ export const Error: MessageFns<Error> = {
     }
   },
 
+  fromJSON(object: any): Error {
+    return {
+      code: isSet(object.code) ? errorCodeFromJSON(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      retryAfterMs: isSet(object.retryAfterMs)
+        ? globalThis.Number(object.retryAfterMs)
+        : isSet(object.retry_after_ms)
+        ? globalThis.Number(object.retry_after_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Error): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = errorCodeToJSON(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.retryAfterMs !== 0) {
+      obj.retryAfterMs = Math.round(message.retryAfterMs);
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<Error>, I>>(base?: I): Error {
     return Error.fromPartial(base ?? ({} as any));
   },
@@ -321,6 +464,32 @@ export const UserError: MessageFns<UserError> = {
     }
   },
 
+  fromJSON(object: any): UserError {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      code: isSet(object.code) ? errorCodeFromJSON(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: UserError): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.code !== 0) {
+      obj.code = errorCodeToJSON(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<UserError>, I>>(base?: I): UserError {
     return UserError.fromPartial(base ?? ({} as any));
   },
@@ -346,9 +515,15 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

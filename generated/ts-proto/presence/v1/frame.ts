@@ -369,6 +369,140 @@ export const Frame: MessageFns<Frame> = {
     }
   },
 
+  fromJSON(object: any): Frame {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      body: isSet(object.ping)
+        ? { $case: "ping", value: Ping.fromJSON(object.ping) }
+        : isSet(object.pong)
+        ? { $case: "pong", value: Pong.fromJSON(object.pong) }
+        : isSet(object.userStatusChanged)
+        ? { $case: "userStatusChanged", value: UserStatusChangedNotification.fromJSON(object.userStatusChanged) }
+        : isSet(object.user_status_changed)
+        ? { $case: "userStatusChanged", value: UserStatusChangedNotification.fromJSON(object.user_status_changed) }
+        : isSet(object.getUserStatusRequest)
+        ? { $case: "getUserStatusRequest", value: GetUserStatusRequest.fromJSON(object.getUserStatusRequest) }
+        : isSet(object.get_user_status_request)
+        ? { $case: "getUserStatusRequest", value: GetUserStatusRequest.fromJSON(object.get_user_status_request) }
+        : isSet(object.getUserStatusResponse)
+        ? { $case: "getUserStatusResponse", value: GetUserStatusResponse.fromJSON(object.getUserStatusResponse) }
+        : isSet(object.get_user_status_response)
+        ? { $case: "getUserStatusResponse", value: GetUserStatusResponse.fromJSON(object.get_user_status_response) }
+        : isSet(object.error)
+        ? { $case: "error", value: Error.fromJSON(object.error) }
+        : isSet(object.loginRequest)
+        ? { $case: "loginRequest", value: LoginRequest.fromJSON(object.loginRequest) }
+        : isSet(object.login_request)
+        ? { $case: "loginRequest", value: LoginRequest.fromJSON(object.login_request) }
+        : isSet(object.loginResponse)
+        ? { $case: "loginResponse", value: LoginResponse.fromJSON(object.loginResponse) }
+        : isSet(object.login_response)
+        ? { $case: "loginResponse", value: LoginResponse.fromJSON(object.login_response) }
+        : isSet(object.logoutRequest)
+        ? { $case: "logoutRequest", value: LogoutRequest.fromJSON(object.logoutRequest) }
+        : isSet(object.logout_request)
+        ? { $case: "logoutRequest", value: LogoutRequest.fromJSON(object.logout_request) }
+        : isSet(object.logoutResponse)
+        ? { $case: "logoutResponse", value: LogoutResponse.fromJSON(object.logoutResponse) }
+        : isSet(object.logout_response)
+        ? { $case: "logoutResponse", value: LogoutResponse.fromJSON(object.logout_response) }
+        : isSet(object.setSelfStatusRequest)
+        ? { $case: "setSelfStatusRequest", value: SetSelfStatusRequest.fromJSON(object.setSelfStatusRequest) }
+        : isSet(object.set_self_status_request)
+        ? { $case: "setSelfStatusRequest", value: SetSelfStatusRequest.fromJSON(object.set_self_status_request) }
+        : isSet(object.setSelfStatusResponse)
+        ? { $case: "setSelfStatusResponse", value: SetSelfStatusResponse.fromJSON(object.setSelfStatusResponse) }
+        : isSet(object.set_self_status_response)
+        ? { $case: "setSelfStatusResponse", value: SetSelfStatusResponse.fromJSON(object.set_self_status_response) }
+        : isSet(object.subscribeUserStatusRequest)
+        ? {
+          $case: "subscribeUserStatusRequest",
+          value: SubscribeUserStatusRequest.fromJSON(object.subscribeUserStatusRequest),
+        }
+        : isSet(object.subscribe_user_status_request)
+        ? {
+          $case: "subscribeUserStatusRequest",
+          value: SubscribeUserStatusRequest.fromJSON(object.subscribe_user_status_request),
+        }
+        : isSet(object.subscribeUserStatusResponse)
+        ? {
+          $case: "subscribeUserStatusResponse",
+          value: SubscribeUserStatusResponse.fromJSON(object.subscribeUserStatusResponse),
+        }
+        : isSet(object.subscribe_user_status_response)
+        ? {
+          $case: "subscribeUserStatusResponse",
+          value: SubscribeUserStatusResponse.fromJSON(object.subscribe_user_status_response),
+        }
+        : isSet(object.unsubscribeUserStatusRequest)
+        ? {
+          $case: "unsubscribeUserStatusRequest",
+          value: UnsubscribeUserStatusRequest.fromJSON(object.unsubscribeUserStatusRequest),
+        }
+        : isSet(object.unsubscribe_user_status_request)
+        ? {
+          $case: "unsubscribeUserStatusRequest",
+          value: UnsubscribeUserStatusRequest.fromJSON(object.unsubscribe_user_status_request),
+        }
+        : isSet(object.unsubscribeUserStatusResponse)
+        ? {
+          $case: "unsubscribeUserStatusResponse",
+          value: UnsubscribeUserStatusResponse.fromJSON(object.unsubscribeUserStatusResponse),
+        }
+        : isSet(object.unsubscribe_user_status_response)
+        ? {
+          $case: "unsubscribeUserStatusResponse",
+          value: UnsubscribeUserStatusResponse.fromJSON(object.unsubscribe_user_status_response),
+        }
+        : undefined,
+    };
+  },
+
+  toJSON(message: Frame): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.body?.$case === "ping") {
+      obj.ping = Ping.toJSON(message.body.value);
+    } else if (message.body?.$case === "pong") {
+      obj.pong = Pong.toJSON(message.body.value);
+    } else if (message.body?.$case === "userStatusChanged") {
+      obj.userStatusChanged = UserStatusChangedNotification.toJSON(message.body.value);
+    } else if (message.body?.$case === "getUserStatusRequest") {
+      obj.getUserStatusRequest = GetUserStatusRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "getUserStatusResponse") {
+      obj.getUserStatusResponse = GetUserStatusResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "error") {
+      obj.error = Error.toJSON(message.body.value);
+    } else if (message.body?.$case === "loginRequest") {
+      obj.loginRequest = LoginRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "loginResponse") {
+      obj.loginResponse = LoginResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "logoutRequest") {
+      obj.logoutRequest = LogoutRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "logoutResponse") {
+      obj.logoutResponse = LogoutResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "setSelfStatusRequest") {
+      obj.setSelfStatusRequest = SetSelfStatusRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "setSelfStatusResponse") {
+      obj.setSelfStatusResponse = SetSelfStatusResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "subscribeUserStatusRequest") {
+      obj.subscribeUserStatusRequest = SubscribeUserStatusRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "subscribeUserStatusResponse") {
+      obj.subscribeUserStatusResponse = SubscribeUserStatusResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "unsubscribeUserStatusRequest") {
+      obj.unsubscribeUserStatusRequest = UnsubscribeUserStatusRequest.toJSON(message.body.value);
+    } else if (message.body?.$case === "unsubscribeUserStatusResponse") {
+      obj.unsubscribeUserStatusResponse = UnsubscribeUserStatusResponse.toJSON(message.body.value);
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<Frame>, I>>(base?: I): Frame {
     return Frame.fromPartial(base ?? ({} as any));
   },
@@ -511,9 +645,15 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

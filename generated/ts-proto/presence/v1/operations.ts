@@ -198,6 +198,24 @@ export const SetSelfStatusRequest: MessageFns<SetSelfStatusRequest> = {
     }
   },
 
+  fromJSON(object: any): SetSelfStatusRequest {
+    return {
+      customStatus: isSet(object.customStatus)
+        ? globalThis.String(object.customStatus)
+        : isSet(object.custom_status)
+        ? globalThis.String(object.custom_status)
+        : "",
+    };
+  },
+
+  toJSON(message: SetSelfStatusRequest): unknown {
+    const obj: any = {};
+    if (message.customStatus !== "") {
+      obj.customStatus = message.customStatus;
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<SetSelfStatusRequest>, I>>(base?: I): SetSelfStatusRequest {
     return SetSelfStatusRequest.fromPartial(base ?? ({} as any));
   },
@@ -267,6 +285,18 @@ export const SetSelfStatusResponse: MessageFns<SetSelfStatusResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): SetSelfStatusResponse {
+    return { status: isSet(object.status) ? UserStatus.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: SetSelfStatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = UserStatus.toJSON(message.status);
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<SetSelfStatusResponse>, I>>(base?: I): SetSelfStatusResponse {
@@ -340,6 +370,24 @@ export const GetUserStatusRequest: MessageFns<GetUserStatusRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): GetUserStatusRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetUserStatusRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<GetUserStatusRequest>, I>>(base?: I): GetUserStatusRequest {
@@ -424,6 +472,26 @@ export const GetUserStatusResponse: MessageFns<GetUserStatusResponse> = {
     }
   },
 
+  fromJSON(object: any): GetUserStatusResponse {
+    return {
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => UserStatus.fromJSON(e))
+        : [],
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => UserError.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetUserStatusResponse): unknown {
+    const obj: any = {};
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => UserStatus.toJSON(e));
+    }
+    if (message.errors?.length) {
+      obj.errors = message.errors.map((e) => UserError.toJSON(e));
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<GetUserStatusResponse>, I>>(base?: I): GetUserStatusResponse {
     return GetUserStatusResponse.fromPartial(base ?? ({} as any));
   },
@@ -494,6 +562,24 @@ export const SubscribeUserStatusRequest: MessageFns<SubscribeUserStatusRequest> 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): SubscribeUserStatusRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SubscribeUserStatusRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<SubscribeUserStatusRequest>, I>>(base?: I): SubscribeUserStatusRequest {
@@ -589,6 +675,34 @@ export const SubscribeUserStatusResponse: MessageFns<SubscribeUserStatusResponse
     }
   },
 
+  fromJSON(object: any): SubscribeUserStatusResponse {
+    return {
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => UserStatus.fromJSON(e))
+        : [],
+      evictedUserIds: globalThis.Array.isArray(object?.evictedUserIds)
+        ? object.evictedUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.evicted_user_ids)
+        ? object.evicted_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+      errors: globalThis.Array.isArray(object?.errors) ? object.errors.map((e: any) => UserError.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SubscribeUserStatusResponse): unknown {
+    const obj: any = {};
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => UserStatus.toJSON(e));
+    }
+    if (message.evictedUserIds?.length) {
+      obj.evictedUserIds = message.evictedUserIds;
+    }
+    if (message.errors?.length) {
+      obj.errors = message.errors.map((e) => UserError.toJSON(e));
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<SubscribeUserStatusResponse>, I>>(base?: I): SubscribeUserStatusResponse {
     return SubscribeUserStatusResponse.fromPartial(base ?? ({} as any));
   },
@@ -662,6 +776,24 @@ export const UnsubscribeUserStatusRequest: MessageFns<UnsubscribeUserStatusReque
     }
   },
 
+  fromJSON(object: any): UnsubscribeUserStatusRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UnsubscribeUserStatusRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<UnsubscribeUserStatusRequest>, I>>(base?: I): UnsubscribeUserStatusRequest {
     return UnsubscribeUserStatusRequest.fromPartial(base ?? ({} as any));
   },
@@ -731,6 +863,24 @@ export const UnsubscribeUserStatusResponse: MessageFns<UnsubscribeUserStatusResp
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): UnsubscribeUserStatusResponse {
+    return {
+      removedUserIds: globalThis.Array.isArray(object?.removedUserIds)
+        ? object.removedUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.removed_user_ids)
+        ? object.removed_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UnsubscribeUserStatusResponse): unknown {
+    const obj: any = {};
+    if (message.removedUserIds?.length) {
+      obj.removedUserIds = message.removedUserIds;
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<UnsubscribeUserStatusResponse>, I>>(base?: I): UnsubscribeUserStatusResponse {
@@ -806,6 +956,22 @@ export const UserStatusChangedNotification: MessageFns<UserStatusChangedNotifica
     }
   },
 
+  fromJSON(object: any): UserStatusChangedNotification {
+    return {
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => UserStatus.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UserStatusChangedNotification): unknown {
+    const obj: any = {};
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => UserStatus.toJSON(e));
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<UserStatusChangedNotification>, I>>(base?: I): UserStatusChangedNotification {
     return UserStatusChangedNotification.fromPartial(base ?? ({} as any));
   },
@@ -831,9 +997,15 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

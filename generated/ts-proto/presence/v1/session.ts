@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Platform, UserStatus } from "./status.js";
+import { Platform, platformFromJSON, platformToJSON, UserStatus } from "./status.js";
 
 export const protobufPackage = "presence.v1";
 
@@ -367,6 +367,120 @@ export const Limits: MessageFns<Limits> = {
     }
   },
 
+  fromJSON(object: any): Limits {
+    return {
+      maxQueryUsers: isSet(object.maxQueryUsers)
+        ? globalThis.Number(object.maxQueryUsers)
+        : isSet(object.max_query_users)
+        ? globalThis.Number(object.max_query_users)
+        : 0,
+      maxSubscribeUsersPerCall: isSet(object.maxSubscribeUsersPerCall)
+        ? globalThis.Number(object.maxSubscribeUsersPerCall)
+        : isSet(object.max_subscribe_users_per_call)
+        ? globalThis.Number(object.max_subscribe_users_per_call)
+        : 0,
+      maxUnsubscribeUsersPerCall: isSet(object.maxUnsubscribeUsersPerCall)
+        ? globalThis.Number(object.maxUnsubscribeUsersPerCall)
+        : isSet(object.max_unsubscribe_users_per_call)
+        ? globalThis.Number(object.max_unsubscribe_users_per_call)
+        : 0,
+      maxSubscriptions: isSet(object.maxSubscriptions)
+        ? globalThis.Number(object.maxSubscriptions)
+        : isSet(object.max_subscriptions)
+        ? globalThis.Number(object.max_subscriptions)
+        : 0,
+      rateLimitRequests: isSet(object.rateLimitRequests)
+        ? globalThis.Number(object.rateLimitRequests)
+        : isSet(object.rate_limit_requests)
+        ? globalThis.Number(object.rate_limit_requests)
+        : 0,
+      rateLimitWindowMs: isSet(object.rateLimitWindowMs)
+        ? globalThis.Number(object.rateLimitWindowMs)
+        : isSet(object.rate_limit_window_ms)
+        ? globalThis.Number(object.rate_limit_window_ms)
+        : 0,
+      maxCustomStatusBytes: isSet(object.maxCustomStatusBytes)
+        ? globalThis.Number(object.maxCustomStatusBytes)
+        : isSet(object.max_custom_status_bytes)
+        ? globalThis.Number(object.max_custom_status_bytes)
+        : 0,
+      maxUserIdBytes: isSet(object.maxUserIdBytes)
+        ? globalThis.Number(object.maxUserIdBytes)
+        : isSet(object.max_user_id_bytes)
+        ? globalThis.Number(object.max_user_id_bytes)
+        : 0,
+      heartbeatIntervalMs: isSet(object.heartbeatIntervalMs)
+        ? globalThis.Number(object.heartbeatIntervalMs)
+        : isSet(object.heartbeat_interval_ms)
+        ? globalThis.Number(object.heartbeat_interval_ms)
+        : 0,
+      heartbeatTimeoutMs: isSet(object.heartbeatTimeoutMs)
+        ? globalThis.Number(object.heartbeatTimeoutMs)
+        : isSet(object.heartbeat_timeout_ms)
+        ? globalThis.Number(object.heartbeat_timeout_ms)
+        : 0,
+      maxFrameBytes: isSet(object.maxFrameBytes)
+        ? globalThis.Number(object.maxFrameBytes)
+        : isSet(object.max_frame_bytes)
+        ? globalThis.Number(object.max_frame_bytes)
+        : 0,
+      loginTimeoutMs: isSet(object.loginTimeoutMs)
+        ? globalThis.Number(object.loginTimeoutMs)
+        : isSet(object.login_timeout_ms)
+        ? globalThis.Number(object.login_timeout_ms)
+        : 0,
+      subscriptionRetentionMs: isSet(object.subscriptionRetentionMs)
+        ? globalThis.Number(object.subscriptionRetentionMs)
+        : isSet(object.subscription_retention_ms)
+        ? globalThis.Number(object.subscription_retention_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: Limits): unknown {
+    const obj: any = {};
+    if (message.maxQueryUsers !== 0) {
+      obj.maxQueryUsers = Math.round(message.maxQueryUsers);
+    }
+    if (message.maxSubscribeUsersPerCall !== 0) {
+      obj.maxSubscribeUsersPerCall = Math.round(message.maxSubscribeUsersPerCall);
+    }
+    if (message.maxUnsubscribeUsersPerCall !== 0) {
+      obj.maxUnsubscribeUsersPerCall = Math.round(message.maxUnsubscribeUsersPerCall);
+    }
+    if (message.maxSubscriptions !== 0) {
+      obj.maxSubscriptions = Math.round(message.maxSubscriptions);
+    }
+    if (message.rateLimitRequests !== 0) {
+      obj.rateLimitRequests = Math.round(message.rateLimitRequests);
+    }
+    if (message.rateLimitWindowMs !== 0) {
+      obj.rateLimitWindowMs = Math.round(message.rateLimitWindowMs);
+    }
+    if (message.maxCustomStatusBytes !== 0) {
+      obj.maxCustomStatusBytes = Math.round(message.maxCustomStatusBytes);
+    }
+    if (message.maxUserIdBytes !== 0) {
+      obj.maxUserIdBytes = Math.round(message.maxUserIdBytes);
+    }
+    if (message.heartbeatIntervalMs !== 0) {
+      obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
+    }
+    if (message.heartbeatTimeoutMs !== 0) {
+      obj.heartbeatTimeoutMs = Math.round(message.heartbeatTimeoutMs);
+    }
+    if (message.maxFrameBytes !== 0) {
+      obj.maxFrameBytes = Math.round(message.maxFrameBytes);
+    }
+    if (message.loginTimeoutMs !== 0) {
+      obj.loginTimeoutMs = Math.round(message.loginTimeoutMs);
+    }
+    if (message.subscriptionRetentionMs !== 0) {
+      obj.subscriptionRetentionMs = Math.round(message.subscriptionRetentionMs);
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<Limits>, I>>(base?: I): Limits {
     return Limits.fromPartial(base ?? ({} as any));
   },
@@ -494,6 +608,48 @@ export const LoginRequest: MessageFns<LoginRequest> = {
     }
   },
 
+  fromJSON(object: any): LoginRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      platform: isSet(object.platform) ? platformFromJSON(object.platform) : 0,
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+      clientVersion: isSet(object.clientVersion)
+        ? globalThis.String(object.clientVersion)
+        : isSet(object.client_version)
+        ? globalThis.String(object.client_version)
+        : "",
+    };
+  },
+
+  toJSON(message: LoginRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.platform !== 0) {
+      obj.platform = platformToJSON(message.platform);
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    if (message.clientVersion !== "") {
+      obj.clientVersion = message.clientVersion;
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<LoginRequest>, I>>(base?: I): LoginRequest {
     return LoginRequest.fromPartial(base ?? ({} as any));
   },
@@ -605,6 +761,44 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     }
   },
 
+  fromJSON(object: any): LoginResponse {
+    return {
+      limits: isSet(object.limits) ? Limits.fromJSON(object.limits) : undefined,
+      serverTimeMs: isSet(object.serverTimeMs)
+        ? BigInt(object.serverTimeMs)
+        : isSet(object.server_time_ms)
+        ? BigInt(object.server_time_ms)
+        : 0n,
+      selfStatus: isSet(object.selfStatus)
+        ? UserStatus.fromJSON(object.selfStatus)
+        : isSet(object.self_status)
+        ? UserStatus.fromJSON(object.self_status)
+        : undefined,
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+    };
+  },
+
+  toJSON(message: LoginResponse): unknown {
+    const obj: any = {};
+    if (message.limits !== undefined) {
+      obj.limits = Limits.toJSON(message.limits);
+    }
+    if (message.serverTimeMs !== 0n) {
+      obj.serverTimeMs = message.serverTimeMs.toString();
+    }
+    if (message.selfStatus !== undefined) {
+      obj.selfStatus = UserStatus.toJSON(message.selfStatus);
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<LoginResponse>, I>>(base?: I): LoginResponse {
     return LoginResponse.fromPartial(base ?? ({} as any));
   },
@@ -674,6 +868,15 @@ export const LogoutRequest: MessageFns<LogoutRequest> = {
     }
   },
 
+  fromJSON(_: any): LogoutRequest {
+    return {};
+  },
+
+  toJSON(_: LogoutRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<LogoutRequest>, I>>(base?: I): LogoutRequest {
     return LogoutRequest.fromPartial(base ?? ({} as any));
   },
@@ -731,6 +934,15 @@ export const LogoutResponse: MessageFns<LogoutResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(_: any): LogoutResponse {
+    return {};
+  },
+
+  toJSON(_: LogoutResponse): unknown {
+    const obj: any = {};
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<LogoutResponse>, I>>(base?: I): LogoutResponse {
@@ -804,6 +1016,24 @@ export const Ping: MessageFns<Ping> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): Ping {
+    return {
+      clientTimeMs: isSet(object.clientTimeMs)
+        ? BigInt(object.clientTimeMs)
+        : isSet(object.client_time_ms)
+        ? BigInt(object.client_time_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: Ping): unknown {
+    const obj: any = {};
+    if (message.clientTimeMs !== 0n) {
+      obj.clientTimeMs = message.clientTimeMs.toString();
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<Ping>, I>>(base?: I): Ping {
@@ -896,6 +1126,32 @@ export const Pong: MessageFns<Pong> = {
     }
   },
 
+  fromJSON(object: any): Pong {
+    return {
+      clientTimeMs: isSet(object.clientTimeMs)
+        ? BigInt(object.clientTimeMs)
+        : isSet(object.client_time_ms)
+        ? BigInt(object.client_time_ms)
+        : 0n,
+      serverTimeMs: isSet(object.serverTimeMs)
+        ? BigInt(object.serverTimeMs)
+        : isSet(object.server_time_ms)
+        ? BigInt(object.server_time_ms)
+        : 0n,
+    };
+  },
+
+  toJSON(message: Pong): unknown {
+    const obj: any = {};
+    if (message.clientTimeMs !== 0n) {
+      obj.clientTimeMs = message.clientTimeMs.toString();
+    }
+    if (message.serverTimeMs !== 0n) {
+      obj.serverTimeMs = message.serverTimeMs.toString();
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<Pong>, I>>(base?: I): Pong {
     return Pong.fromPartial(base ?? ({} as any));
   },
@@ -924,9 +1180,15 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

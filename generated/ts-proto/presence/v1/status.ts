@@ -39,6 +39,43 @@ export enum UserStatusType {
   UNRECOGNIZED = -1,
 }
 
+export function userStatusTypeFromJSON(object: any): UserStatusType {
+  switch (object) {
+    case 0:
+    case "USER_STATUS_TYPE_UNSPECIFIED":
+      return UserStatusType.USER_STATUS_TYPE_UNSPECIFIED;
+    case 1:
+    case "USER_STATUS_TYPE_ONLINE":
+      return UserStatusType.USER_STATUS_TYPE_ONLINE;
+    case 2:
+    case "USER_STATUS_TYPE_OFFLINE":
+      return UserStatusType.USER_STATUS_TYPE_OFFLINE;
+    case 3:
+    case "USER_STATUS_TYPE_UNLOGINED":
+      return UserStatusType.USER_STATUS_TYPE_UNLOGINED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return UserStatusType.UNRECOGNIZED;
+  }
+}
+
+export function userStatusTypeToJSON(object: UserStatusType): string {
+  switch (object) {
+    case UserStatusType.USER_STATUS_TYPE_UNSPECIFIED:
+      return "USER_STATUS_TYPE_UNSPECIFIED";
+    case UserStatusType.USER_STATUS_TYPE_ONLINE:
+      return "USER_STATUS_TYPE_ONLINE";
+    case UserStatusType.USER_STATUS_TYPE_OFFLINE:
+      return "USER_STATUS_TYPE_OFFLINE";
+    case UserStatusType.USER_STATUS_TYPE_UNLOGINED:
+      return "USER_STATUS_TYPE_UNLOGINED";
+    case UserStatusType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * Why a user's status last changed. Every visible change of a `UserStatus`
  * carries exactly one reason.
@@ -70,6 +107,58 @@ export enum StatusChangeReason {
   UNRECOGNIZED = -1,
 }
 
+export function statusChangeReasonFromJSON(object: any): StatusChangeReason {
+  switch (object) {
+    case 0:
+    case "STATUS_CHANGE_REASON_UNSPECIFIED":
+      return StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED;
+    case 1:
+    case "STATUS_CHANGE_REASON_LOGIN":
+      return StatusChangeReason.STATUS_CHANGE_REASON_LOGIN;
+    case 2:
+    case "STATUS_CHANGE_REASON_LOGOUT":
+      return StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT;
+    case 3:
+    case "STATUS_CHANGE_REASON_CONNECTION_CLOSED":
+      return StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED;
+    case 4:
+    case "STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT":
+      return StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT;
+    case 5:
+    case "STATUS_CHANGE_REASON_CUSTOM_STATUS_SET":
+      return StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET;
+    case 6:
+    case "STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED":
+      return StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return StatusChangeReason.UNRECOGNIZED;
+  }
+}
+
+export function statusChangeReasonToJSON(object: StatusChangeReason): string {
+  switch (object) {
+    case StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED:
+      return "STATUS_CHANGE_REASON_UNSPECIFIED";
+    case StatusChangeReason.STATUS_CHANGE_REASON_LOGIN:
+      return "STATUS_CHANGE_REASON_LOGIN";
+    case StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT:
+      return "STATUS_CHANGE_REASON_LOGOUT";
+    case StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED:
+      return "STATUS_CHANGE_REASON_CONNECTION_CLOSED";
+    case StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT:
+      return "STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT";
+    case StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET:
+      return "STATUS_CHANGE_REASON_CUSTOM_STATUS_SET";
+    case StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED:
+      return "STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED";
+    case StatusChangeReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * The kind of client a device runs. Reported at login and listed in
  * `UserStatus.online_devices`.
@@ -96,6 +185,73 @@ export enum Platform {
   /** PLATFORM_MINI_PROGRAM - Mini program hosted inside another app. */
   PLATFORM_MINI_PROGRAM = 9,
   UNRECOGNIZED = -1,
+}
+
+export function platformFromJSON(object: any): Platform {
+  switch (object) {
+    case 0:
+    case "PLATFORM_UNSPECIFIED":
+      return Platform.PLATFORM_UNSPECIFIED;
+    case 1:
+    case "PLATFORM_IOS":
+      return Platform.PLATFORM_IOS;
+    case 2:
+    case "PLATFORM_ANDROID":
+      return Platform.PLATFORM_ANDROID;
+    case 3:
+    case "PLATFORM_WINDOWS":
+      return Platform.PLATFORM_WINDOWS;
+    case 4:
+    case "PLATFORM_MACOS":
+      return Platform.PLATFORM_MACOS;
+    case 5:
+    case "PLATFORM_LINUX":
+      return Platform.PLATFORM_LINUX;
+    case 6:
+    case "PLATFORM_WEB":
+      return Platform.PLATFORM_WEB;
+    case 7:
+    case "PLATFORM_IPAD":
+      return Platform.PLATFORM_IPAD;
+    case 8:
+    case "PLATFORM_ANDROID_PAD":
+      return Platform.PLATFORM_ANDROID_PAD;
+    case 9:
+    case "PLATFORM_MINI_PROGRAM":
+      return Platform.PLATFORM_MINI_PROGRAM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Platform.UNRECOGNIZED;
+  }
+}
+
+export function platformToJSON(object: Platform): string {
+  switch (object) {
+    case Platform.PLATFORM_UNSPECIFIED:
+      return "PLATFORM_UNSPECIFIED";
+    case Platform.PLATFORM_IOS:
+      return "PLATFORM_IOS";
+    case Platform.PLATFORM_ANDROID:
+      return "PLATFORM_ANDROID";
+    case Platform.PLATFORM_WINDOWS:
+      return "PLATFORM_WINDOWS";
+    case Platform.PLATFORM_MACOS:
+      return "PLATFORM_MACOS";
+    case Platform.PLATFORM_LINUX:
+      return "PLATFORM_LINUX";
+    case Platform.PLATFORM_WEB:
+      return "PLATFORM_WEB";
+    case Platform.PLATFORM_IPAD:
+      return "PLATFORM_IPAD";
+    case Platform.PLATFORM_ANDROID_PAD:
+      return "PLATFORM_ANDROID_PAD";
+    case Platform.PLATFORM_MINI_PROGRAM:
+      return "PLATFORM_MINI_PROGRAM";
+    case Platform.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
 }
 
 /** One connected, logged-in device of a user. */
@@ -218,6 +374,28 @@ export const Device: MessageFns<Device> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
+  },
+
+  fromJSON(object: any): Device {
+    return {
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+      platform: isSet(object.platform) ? platformFromJSON(object.platform) : 0,
+    };
+  },
+
+  toJSON(message: Device): unknown {
+    const obj: any = {};
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    if (message.platform !== 0) {
+      obj.platform = platformToJSON(message.platform);
+    }
+    return obj;
   },
 
   create<I extends Exact<DeepPartial<Device>, I>>(base?: I): Device {
@@ -373,6 +551,64 @@ export const UserStatus: MessageFns<UserStatus> = {
     }
   },
 
+  fromJSON(object: any): UserStatus {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      statusType: isSet(object.statusType)
+        ? userStatusTypeFromJSON(object.statusType)
+        : isSet(object.status_type)
+        ? userStatusTypeFromJSON(object.status_type)
+        : 0,
+      customStatus: isSet(object.customStatus)
+        ? globalThis.String(object.customStatus)
+        : isSet(object.custom_status)
+        ? globalThis.String(object.custom_status)
+        : "",
+      onlineDevices: globalThis.Array.isArray(object?.onlineDevices)
+        ? object.onlineDevices.map((e: any) => Device.fromJSON(e))
+        : globalThis.Array.isArray(object?.online_devices)
+        ? object.online_devices.map((e: any) => Device.fromJSON(e))
+        : [],
+      version: isSet(object.version) ? BigInt(object.version) : 0n,
+      changedAtMs: isSet(object.changedAtMs)
+        ? BigInt(object.changedAtMs)
+        : isSet(object.changed_at_ms)
+        ? BigInt(object.changed_at_ms)
+        : 0n,
+      reason: isSet(object.reason) ? statusChangeReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: UserStatus): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.statusType !== 0) {
+      obj.statusType = userStatusTypeToJSON(message.statusType);
+    }
+    if (message.customStatus !== "") {
+      obj.customStatus = message.customStatus;
+    }
+    if (message.onlineDevices?.length) {
+      obj.onlineDevices = message.onlineDevices.map((e) => Device.toJSON(e));
+    }
+    if (message.version !== 0n) {
+      obj.version = message.version.toString();
+    }
+    if (message.changedAtMs !== 0n) {
+      obj.changedAtMs = message.changedAtMs.toString();
+    }
+    if (message.reason !== 0) {
+      obj.reason = statusChangeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
   create<I extends Exact<DeepPartial<UserStatus>, I>>(base?: I): UserStatus {
     return UserStatus.fromPartial(base ?? ({} as any));
   },
@@ -404,9 +640,15 @@ type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
 
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
   create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
   fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
 }

@@ -1,0 +1,55 @@
+// Canonical proto3 JSON for every message of presence.v1, through
+// @bufbuild/protobuf (a conformant runtime): the JSON `buf convert` prints, so
+// teams can diff it against other languages.
+import { createRegistry, fromBinary, fromJson, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { file_presence_v1_frame } from "../../generated/es/presence/v1/frame_pb.js";
+import { WIRE_SCHEMA } from "../../generated/spec/presence/v1/spec.js";
+import { JsonError } from "./errors.js";
+import { fullName, type MessageName } from "./messages.js";
+import { checkWire } from "./wire-check.js";
+
+export type { JsonValue };
+
+// frame.proto imports every other file of the package.
+const registry = createRegistry(file_presence_v1_frame, ...file_presence_v1_frame.dependencies);
+
+function schemaOf(name: MessageName) {
+  const schema = registry.getMessage(fullName(name));
+  if (!schema) throw new JsonError(`${fullName(name)} is not in the registry`);
+  return schema;
+}
+
+/** Decodes `bytes` (strictly: DecodeError on malformed input) to canonical proto3 JSON. */
+export function toCanonicalJson(name: MessageName, bytes: Uint8Array): JsonValue {
+  checkWire(bytes, WIRE_SCHEMA, fullName(name));
+  const schema = schemaOf(name);
+  return toJson(schema, fromBinary(schema, bytes), { registry });
+}
+
+/** Canonical JSON text: two-space indentation, as `buf convert` formats it when pretty-printed. */
+export function toCanonicalJsonText(name: MessageName, bytes: Uint8Array): string {
+  return JSON.stringify(toCanonicalJson(name, bytes), null, 2);
+}
+
+/**
+ * Encodes proto3 JSON (text or a parsed value) as binary. Accepts what the
+ * proto3 JSON mapping accepts (camelCase or original field names, enum names or
+ * numbers, 64-bit integers as strings or numbers); anything else, including an
+ * unknown field, is a JsonError.
+ */
+export function fromCanonicalJson(name: MessageName, json: string | JsonValue): Uint8Array {
+  let value: JsonValue;
+  try {
+    value = typeof json === "string" ? (JSON.parse(json) as JsonValue) : json;
+  } catch (cause) {
+    throw new JsonError(`not JSON: ${String(cause)}`, { cause });
+  }
+  const schema = schemaOf(name);
+  try {
+    return toBinary(schema, fromJson(schema, value, { registry }));
+  } catch (cause) {
+    throw new JsonError(`not a valid ${fullName(name)} in proto3 JSON: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+// The public API of the presence wire library.
+
+// Generated message types, enums and codecs (ts-proto). `presence.v1.Error` is
+// exported as ErrorMessage so that it does not shadow the global Error.
+export { ErrorCode, Error as ErrorMessage, UserError } from "../generated/ts-proto/presence/v1/errors.js";
+export { Frame } from "../generated/ts-proto/presence/v1/frame.js";
+export {
+  GetUserStatusRequest,
+  GetUserStatusResponse,
+  SetSelfStatusRequest,
+  SetSelfStatusResponse,
+  SubscribeUserStatusRequest,
+  SubscribeUserStatusResponse,
+  UnsubscribeUserStatusRequest,
+  UnsubscribeUserStatusResponse,
+  UserStatusChangedNotification,
+} from "../generated/ts-proto/presence/v1/operations.js";
+export { Limits, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Ping, Pong } from "../generated/ts-proto/presence/v1/session.js";
+export { Device, Platform, StatusChangeReason, UserStatus, UserStatusType } from "../generated/ts-proto/presence/v1/status.js";
+export type { DeepPartial, MessageFns } from "../generated/ts-proto/presence/v1/frame.js";
+
+// The limits of the spec, generated from proto/.
+export { SPEC_LIMITS, resolveLimits, type LimitsConfig } from "./spec/limits.js";
+
+// Encode, decode, validate.
+export {
+  ConfigError,
+  DecodeError,
+  EncodeError,
+  JsonError,
+  PresenceWireError,
+  ProtocolError,
+  type DecodeErrorKind,
+} from "./codec/errors.js";
+export {
+  MESSAGES,
+  MESSAGE_NAMES,
+  decodeFrame,
+  decodeMessage,
+  encodeFrame,
+  encodeMessage,
+  fullName,
+  isMessageName,
+  type FrameDecodeOptions,
+  type MessageName,
+  type MessageOf,
+} from "./codec/messages.js";
+export {
+  DelimitedSplitter,
+  FrameStreamDecoder,
+  encodeDelimited,
+  encodeDelimitedFrame,
+  type StreamDecoderOptions,
+  type StreamResult,
+} from "./codec/stream.js";
+export { CLIENT_BODY_CASES, utf8Length, validateRequest, type ClientBodyCase, type ValidationContext } from "./codec/validate.js";
+export { fromCanonicalJson, toCanonicalJson, toCanonicalJsonText, type JsonValue } from "./codec/json.js";
+export { ReflectionCodec, packagedProtoDir, type ReflectJson } from "./codec/reflect.js";
+export { MAX_NESTING_DEPTH, checkWire, type WireField, type WireKind, type WireSchema } from "./codec/wire-check.js";
