@@ -23,9 +23,10 @@ function limitsSource(): string {
 
 // How a field looks on the wire, for the strict structural check.
 function wireKind(field: DescField): string {
-  if (field.fieldKind === "message") return "message";
+  // A repeated field looks on the wire like its element (one record per element, or packed for scalars).
+  if (field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")) return "message";
   if (field.fieldKind === "map") throw new Error("maps are not used by presence.v1");
-  if (field.fieldKind === "enum") return "varint";
+  if (field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum")) return "varint";
   switch (field.scalar) {
     case ScalarType.STRING:
       return "string";
@@ -48,7 +49,9 @@ function collectMessages(root: DescMessage, seen = new Map<string, DescMessage>(
   if (seen.has(root.typeName)) return seen;
   seen.set(root.typeName, root);
   for (const field of root.fields) {
-    if (field.fieldKind === "message") collectMessages(field.message, seen);
+    if (field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")) {
+      collectMessages(field.message, seen);
+    }
   }
   return seen;
 }
@@ -62,7 +65,7 @@ function wireSchemaSource(): string {
       .sort((a, b) => a.number - b.number)
       .map((field) => {
         const kind = wireKind(field);
-        const target = field.fieldKind === "message" ? `, message: "${field.message.typeName}"` : "";
+        const target = kind === "message" && field.message ? `, message: "${field.message.typeName}"` : "";
         const repeated = field.fieldKind === "list" ? ", repeated: true" : "";
         return `    ${field.number}: { name: "${field.name}", kind: "${kind}"${target}${repeated} },`;
       });
