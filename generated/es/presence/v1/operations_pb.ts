@@ -144,7 +144,9 @@ export const SubscribeUserStatusRequestSchema: GenMessage<SubscribeUserStatusReq
   messageDesc(file_presence_v1_operations, 4);
 
 /**
- * The answer to `SubscribeUserStatusRequest`.
+ * The answer to `SubscribeUserStatusRequest` when at least one user was
+ * subscribed. When every user fails, the server answers with an `Error`
+ * instead.
  *
  * @generated from message presence.v1.SubscribeUserStatusResponse
  */
@@ -229,9 +231,11 @@ export const UnsubscribeUserStatusResponseSchema: GenMessage<UnsubscribeUserStat
 
 /**
  * Pushed by the server (with `Frame.request_id` 0) when users' statuses
- * change: to every device of the user who changed (multi-device sync), to
- * every subscriber, and to every friend when the application's friend
- * auto-notification switch is on. A receiver gets each change at most once
+ * change: to every other device of the user who changed (multi-device sync;
+ * the device that made the change has it in its response), to every
+ * subscriber (while the plan and the feature switch allow subscriptions), and
+ * to every friend when the application's friend auto-notification switch is
+ * on (that switch needs neither the premium plan nor the feature switch). A receiver gets each change at most once
  * per connection, however many of these reasons apply.
  *
  * @generated from message presence.v1.UserStatusChangedNotification

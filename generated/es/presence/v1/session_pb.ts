@@ -265,9 +265,9 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
   messageDesc(file_presence_v1_session, 4);
 
 /**
- * A heartbeat from the client. The server answers with `Pong`. Any frame
- * resets the heartbeat timeout; `Ping` exists for when there is nothing else
- * to send.
+ * A heartbeat from the client. The server answers with `Pong` (before login,
+ * with ERROR_CODE_NOT_LOGGED_IN). Any frame resets the heartbeat timeout;
+ * `Ping` exists for when there is nothing else to send.
  *
  * @generated from message presence.v1.Ping
  */

@@ -32,6 +32,10 @@ export const SPEC_LIMITS = {
 
 /** Every message reachable from presence.v1.Frame, by full name: its fields by number, as they look on the wire. */
 export const WIRE_SCHEMA = {
+  "presence.v1.Device": {
+    1: { name: "device_id", kind: "string" },
+    2: { name: "platform", kind: "varint" },
+  },
   "presence.v1.Error": {
     1: { name: "code", kind: "varint" },
     2: { name: "message", kind: "string" },
@@ -60,8 +64,8 @@ export const WIRE_SCHEMA = {
     1: { name: "user_ids", kind: "string", repeated: true },
   },
   "presence.v1.GetUserStatusResponse": {
-    1: { name: "statuses", kind: "varint", repeated: true },
-    2: { name: "errors", kind: "varint", repeated: true },
+    1: { name: "statuses", kind: "message", message: "presence.v1.UserStatus", repeated: true },
+    2: { name: "errors", kind: "message", message: "presence.v1.UserError", repeated: true },
   },
   "presence.v1.Limits": {
     1: { name: "max_query_users", kind: "varint" },
@@ -114,9 +118,9 @@ export const WIRE_SCHEMA = {
     1: { name: "user_ids", kind: "string", repeated: true },
   },
   "presence.v1.SubscribeUserStatusResponse": {
-    1: { name: "statuses", kind: "varint", repeated: true },
+    1: { name: "statuses", kind: "message", message: "presence.v1.UserStatus", repeated: true },
     2: { name: "evicted_user_ids", kind: "string", repeated: true },
-    3: { name: "errors", kind: "varint", repeated: true },
+    3: { name: "errors", kind: "message", message: "presence.v1.UserError", repeated: true },
   },
   "presence.v1.UnsubscribeUserStatusRequest": {
     1: { name: "user_ids", kind: "string", repeated: true },
@@ -124,16 +128,21 @@ export const WIRE_SCHEMA = {
   "presence.v1.UnsubscribeUserStatusResponse": {
     1: { name: "removed_user_ids", kind: "string", repeated: true },
   },
+  "presence.v1.UserError": {
+    1: { name: "user_id", kind: "string" },
+    2: { name: "code", kind: "varint" },
+    3: { name: "message", kind: "string" },
+  },
   "presence.v1.UserStatus": {
     1: { name: "user_id", kind: "string" },
     2: { name: "status_type", kind: "varint" },
     3: { name: "custom_status", kind: "string" },
-    4: { name: "online_devices", kind: "varint", repeated: true },
+    4: { name: "online_devices", kind: "message", message: "presence.v1.Device", repeated: true },
     5: { name: "version", kind: "varint" },
     6: { name: "changed_at_ms", kind: "varint" },
     7: { name: "reason", kind: "varint" },
   },
   "presence.v1.UserStatusChangedNotification": {
-    1: { name: "statuses", kind: "varint", repeated: true },
+    1: { name: "statuses", kind: "message", message: "presence.v1.UserStatus", repeated: true },
   },
 } as const;

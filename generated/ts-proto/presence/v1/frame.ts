@@ -32,7 +32,8 @@ export const protobufFileName = "presence/v1/frame.proto";
  * Requests and responses: a client request carries a non-zero `request_id`
  * unique among its requests in flight; the server's response (or `Error`)
  * carries the same id. Server pushes (notifications, connection errors)
- * carry `request_id` 0.
+ * carry `request_id` 0. A request with `request_id` 0 is a connection error:
+ * the server sends `Error` ERROR_CODE_INVALID_PARAMETERS (id 0) and closes.
  *
  * A body kind the receiver does not know (a newer peer), or no body at all:
  * if `request_id` is non-zero, the server answers with an `Error` of

@@ -79,7 +79,11 @@ export interface SubscribeUserStatusRequest {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
-/** The answer to `SubscribeUserStatusRequest`. */
+/**
+ * The answer to `SubscribeUserStatusRequest` when at least one user was
+ * subscribed. When every user fails, the server answers with an `Error`
+ * instead.
+ */
 export interface SubscribeUserStatusResponse {
   /**
    * The current status of every user subscribed by this request, in request
@@ -123,9 +127,11 @@ export interface UnsubscribeUserStatusResponse {
 
 /**
  * Pushed by the server (with `Frame.request_id` 0) when users' statuses
- * change: to every device of the user who changed (multi-device sync), to
- * every subscriber, and to every friend when the application's friend
- * auto-notification switch is on. A receiver gets each change at most once
+ * change: to every other device of the user who changed (multi-device sync;
+ * the device that made the change has it in its response), to every
+ * subscriber (while the plan and the feature switch allow subscriptions), and
+ * to every friend when the application's friend auto-notification switch is
+ * on (that switch needs neither the premium plan nor the feature switch). A receiver gets each change at most once
  * per connection, however many of these reasons apply.
  */
 export interface UserStatusChangedNotification {

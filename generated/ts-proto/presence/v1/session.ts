@@ -133,9 +133,9 @@ export interface LogoutResponse {
 }
 
 /**
- * A heartbeat from the client. The server answers with `Pong`. Any frame
- * resets the heartbeat timeout; `Ping` exists for when there is nothing else
- * to send.
+ * A heartbeat from the client. The server answers with `Pong` (before login,
+ * with ERROR_CODE_NOT_LOGGED_IN). Any frame resets the heartbeat timeout;
+ * `Ping` exists for when there is nothing else to send.
  */
 export interface Ping {
   /**

@@ -288,7 +288,8 @@ export interface UserStatus {
   onlineDevices: Device[];
   /**
    * Increases by exactly one on every visible change of this user's status
-   * (status type, custom status or device list). A receiver keeps the highest
+   * (status type, custom status or device list; a login that replaces a
+   * device's connection counts, even when the list looks the same). A receiver keeps the highest
    * version it has seen per user, ignores anything older, and knows it missed
    * a change when the version jumps by more than one. 0 means the user has
    * never changed (never logged in).
