@@ -277,8 +277,6 @@ async function makeNegative(image: string, outDir: string): Promise<NegativeMani
     const message = messageHeader(header, file);
     const expected = requireHeader(header, "expected-error", file);
     if (!DECODE_ERROR_KINDS.has(expected)) throw new Error(`${file}: "${expected}" is not a DecodeError kind`);
-    const decoder = header.get("decoder") ?? "decodeMessage";
-    if (decoder !== "decodeMessage" && decoder !== "decodeFrame") throw new Error(`${file}: decoder must be decodeMessage or decodeFrame`);
     const bytes = parseHex(text);
     const protoc = verdictHeader(header, "protoc", file);
     const buf = verdictHeader(header, "buf", file);
@@ -295,7 +293,6 @@ async function makeNegative(image: string, outDir: string): Promise<NegativeMani
       name: stemOf(file),
       message,
       source: file,
-      decoder,
       expected_error: expected as DecodeError["kind"],
       protoc,
       buf,

@@ -12,7 +12,7 @@ export class PresenceWireError extends Error {
 
 /** Why bytes could not be decoded. */
 export type DecodeErrorKind =
-  /** The input ended inside a tag, a varint, a fixed-width value or a length-delimited value. */
+  /** The input (or a nested message) ended inside a tag, a varint, a length prefix, a fixed-width value or a group. */
   | "truncated"
   /** Wire type 6 or 7 (no such wire type), or a group end without its start. */
   | "bad-wire-type"
@@ -20,7 +20,7 @@ export type DecodeErrorKind =
   | "bad-field-number"
   /** A varint longer than 10 bytes, or a 10th byte above 1. */
   | "overlong-varint"
-  /** A length prefix that points past the end of its enclosing message. */
+  /** A length prefix that points past the end of its enclosing message (at the top level: past the end of the input). */
   | "length-out-of-range"
   /** A string field that is not valid UTF-8. */
   | "invalid-utf8"

@@ -1,17 +1,14 @@
 // Canonical proto3 JSON for every message of presence.v1, through
 // @bufbuild/protobuf (a conformant runtime): the JSON `buf convert` prints, so
 // teams can diff it against other languages.
-import { createRegistry, fromBinary, fromJson, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { file_presence_v1_frame } from "../../generated/es/presence/v1/frame_pb.js";
+import { fromBinary, fromJson, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { WIRE_SCHEMA } from "../../generated/spec/presence/v1/spec.js";
 import { JsonError } from "./errors.js";
 import { fullName, type MessageName } from "./messages.js";
-import { checkWire } from "./wire-check.js";
+import { registry } from "./registry.js";
+import { checkWire, dropMismatchedFields } from "./wire-check.js";
 
 export type { JsonValue };
-
-// frame.proto imports every other file of the package.
-const registry = createRegistry(file_presence_v1_frame, ...file_presence_v1_frame.dependencies);
 
 function schemaOf(name: MessageName) {
   const schema = registry.getMessage(fullName(name));
@@ -21,9 +18,12 @@ function schemaOf(name: MessageName) {
 
 /** Decodes `bytes` (strictly: DecodeError on malformed input) to canonical proto3 JSON. */
 export function toCanonicalJson(name: MessageName, bytes: Uint8Array): JsonValue {
-  checkWire(bytes, WIRE_SCHEMA, fullName(name));
+  const { wireTypeMismatch } = checkWire(bytes, WIRE_SCHEMA, fullName(name));
+  // @bufbuild/protobuf reads a known field number whatever its wire type; C++ and Go keep such a field as unknown
+  // (and JSON drops unknown fields), so drop it first.
+  const input = wireTypeMismatch ? dropMismatchedFields(bytes, WIRE_SCHEMA, fullName(name)) : bytes;
   const schema = schemaOf(name);
-  return toJson(schema, fromBinary(schema, bytes), { registry });
+  return toJson(schema, fromBinary(schema, input), { registry });
 }
 
 /** Canonical JSON text: two-space indentation, as `buf convert` formats it when pretty-printed. */

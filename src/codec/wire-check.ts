@@ -31,13 +31,51 @@ const WIRE_TYPE_FOR_KIND: Record<WireKind, number> = {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** What the check noticed in well-formed bytes that some runtimes get wrong. */
+export interface WireCheckResult {
+  /**
+   * A known field number arrived with another wire type. It is an unknown field
+   * (as in the C++ and Go runtimes); @bufbuild/protobuf would misread it.
+   */
+  readonly wireTypeMismatch: boolean;
+  /**
+   * A non-repeated message field (or oneof member) arrived more than once: its
+   * parts must be merged, which ts-proto's generated decoders do not do.
+   */
+  readonly repeatedMessageField: boolean;
+}
+
 /** Throws DecodeError unless `bytes` is a well-formed encoding of `typeName`. */
-export function checkWire(bytes: Uint8Array, schema: WireSchema, typeName: string): void {
-  new WireWalker(bytes, schema).message(typeName, 0, bytes.length, 0);
+export function checkWire(bytes: Uint8Array, schema: WireSchema, typeName: string): WireCheckResult {
+  const walker = new WireWalker(bytes, schema);
+  walker.message(typeName, 0, bytes.length, 0);
+  return { wireTypeMismatch: walker.wireTypeMismatch, repeatedMessageField: walker.repeatedMessageField };
+}
+
+/**
+ * A copy of well-formed `bytes` (checked by `checkWire`) without the fields
+ * whose number is known but whose wire type is not the schema's, at every
+ * level. They are unknown fields, so the message they encode is unchanged
+ * apart from its unknown fields; runtimes that misread them can then decode it.
+ */
+export function dropMismatchedFields(bytes: Uint8Array, schema: WireSchema, typeName: string): Uint8Array {
+  return new WireWalker(bytes, schema).withoutMismatches(typeName, 0, bytes.length);
+}
+
+function varintBytes(value: number): number[] {
+  const out: number[] = [];
+  while (value >= 0x80) {
+    out.push((value & 0x7f) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return out;
 }
 
 class WireWalker {
   private pos = 0;
+  wireTypeMismatch = false;
+  repeatedMessageField = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -49,6 +87,7 @@ class WireWalker {
       throw new DecodeError("too-deep", `messages nested deeper than ${MAX_NESTING_DEPTH}`, start);
     }
     const fields = typeName === undefined ? undefined : this.schema[typeName];
+    let singularMessagesSeen: Set<number> | undefined;
     this.pos = start;
     while (this.pos < end) {
       const tagOffset = this.pos;
@@ -59,8 +98,50 @@ class WireWalker {
       const field = fields?.[fieldNumber];
       // A known field with another wire type is an unknown field, as in protoc's C++ runtime.
       const known = field !== undefined && WIRE_TYPE_FOR_KIND[field.kind] === wireType ? field : undefined;
+      if (field !== undefined && known === undefined) this.wireTypeMismatch = true;
+      if (known?.kind === "message" && !known.repeated) {
+        singularMessagesSeen ??= new Set();
+        if (singularMessagesSeen.has(fieldNumber)) this.repeatedMessageField = true;
+        singularMessagesSeen.add(fieldNumber);
+      }
       this.value(wireType, tagOffset, fieldNumber, end, depth, known);
     }
+  }
+
+  // Only called on bytes checkWire accepted.
+  withoutMismatches(typeName: string | undefined, start: number, end: number): Uint8Array {
+    const fields = typeName === undefined ? undefined : this.schema[typeName];
+    const parts: Uint8Array[] = [];
+    this.pos = start;
+    while (this.pos < end) {
+      const fieldStart = this.pos;
+      const tag = this.varint32(end, "tag");
+      const fieldNumber = tag >>> 3;
+      const wireType = tag & 7;
+      const field = fields?.[fieldNumber];
+      if (field !== undefined && WIRE_TYPE_FOR_KIND[field.kind] !== wireType) {
+        this.value(wireType, fieldStart, fieldNumber, end, 0, undefined);
+        continue;
+      }
+      if (field?.kind === "message") {
+        const tagEnd = this.pos;
+        const length = this.varint32(end, "length");
+        const valueEnd = this.pos + length;
+        const inner = this.withoutMismatches(field.message, this.pos, valueEnd);
+        this.pos = valueEnd;
+        parts.push(this.bytes.subarray(fieldStart, tagEnd), Uint8Array.from(varintBytes(inner.length)), inner);
+        continue;
+      }
+      this.value(wireType, fieldStart, fieldNumber, end, 0, undefined);
+      parts.push(this.bytes.subarray(fieldStart, this.pos));
+    }
+    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
   }
 
   private value(
