@@ -1,0 +1,15 @@
+// The reference presence engine: a transport-free state machine of presence.v1.
+export { ManualClock, SimulatedTimers, SimulatedTimeError, simulatedTime, type Clock, type TimerHandle, type Timers } from "./clock.js";
+export { DEFAULT_SWITCHES, resolveAppConfig, type AppConfig, type AppConfigInput, type AppSwitches, type Plan } from "./config.js";
+export { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
+export {
+  EngineError,
+  PresenceEngine,
+  type Authenticate,
+  type ConnectionId,
+  type EffectSink,
+  type EngineEffect,
+  type PresenceEngineOptions,
+} from "./engine.js";
+export { SlidingWindowRateLimiter, type OperationClass, type RateDecision } from "./rate-limiter.js";
+export { SubscriptionStore, type SubscribeOutcome } from "./subscriptions.js";

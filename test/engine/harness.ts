@@ -1,0 +1,130 @@
+// A test bench around PresenceEngine: simulated time, collected effects, and
+// builders for request frames.
+import type { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
+import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import { Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import {
+  InMemoryFriends,
+  InMemoryUserDirectory,
+  PresenceEngine,
+  simulatedTime,
+  type AppConfigInput,
+  type Authenticate,
+  type EngineEffect,
+  type ManualClock,
+  type SimulatedTimers,
+} from "../../src/engine/index.js";
+
+export type Body = NonNullable<Frame["body"]>;
+
+export const req = {
+  login: (userId: string, deviceId = "", platform = Platform.PLATFORM_IOS): Body => ({
+    $case: "loginRequest",
+    value: { userId, token: "token", platform, deviceId, clientVersion: "test/1" },
+  }),
+  logout: (): Body => ({ $case: "logoutRequest", value: {} }),
+  ping: (clientTimeMs = 0n): Body => ({ $case: "ping", value: { clientTimeMs } }),
+  setStatus: (customStatus: string): Body => ({ $case: "setSelfStatusRequest", value: { customStatus } }),
+  get: (...userIds: string[]): Body => ({ $case: "getUserStatusRequest", value: { userIds } }),
+  subscribe: (...userIds: string[]): Body => ({ $case: "subscribeUserStatusRequest", value: { userIds } }),
+  unsubscribe: (...userIds: string[]): Body => ({ $case: "unsubscribeUserStatusRequest", value: { userIds } }),
+};
+
+export interface BenchOptions {
+  config?: AppConfigInput;
+  /** Ids the directory knows besides those who log in. */
+  users?: string[];
+  authenticate?: Authenticate;
+}
+
+export const PREMIUM_ON: AppConfigInput = { plan: "premium", featureEnabled: true };
+
+export class Bench {
+  readonly clock: ManualClock;
+  readonly timers: SimulatedTimers;
+  readonly friends = new InMemoryFriends();
+  readonly directory: InMemoryUserDirectory;
+  readonly engine: PresenceEngine;
+  private effects: EngineEffect[] = [];
+  private nextRequestId = 1;
+
+  constructor(options: BenchOptions = {}) {
+    ({ clock: this.clock, timers: this.timers } = simulatedTime(1_700_000_000_000));
+    this.directory = new InMemoryUserDirectory(options.users);
+    this.engine = new PresenceEngine({
+      clock: this.clock,
+      timers: this.timers,
+      sink: (effect) => this.effects.push(effect),
+      friends: this.friends,
+      directory: this.directory,
+      config: options.config,
+      authenticate: options.authenticate,
+    });
+  }
+
+  /** Returns and forgets the effects so far. */
+  take(): EngineEffect[] {
+    const taken = this.effects;
+    this.effects = [];
+    return taken;
+  }
+
+  connect(connectionId: string): void {
+    this.engine.connect(connectionId);
+  }
+
+  /** Sends a request (with a fresh request id unless given) and returns the effects it caused. */
+  send(connectionId: string, body: Body | undefined, requestId = this.nextRequestId++): EngineEffect[] {
+    this.take();
+    this.engine.receive(connectionId, { requestId, body });
+    return this.take();
+  }
+
+  /** Connects and logs in; returns the effects of the login. */
+  login(connectionId: string, userId: string, deviceId = connectionId, platform = Platform.PLATFORM_IOS): EngineEffect[] {
+    this.connect(connectionId);
+    return this.send(connectionId, req.login(userId, deviceId, platform));
+  }
+
+  drop(connectionId: string): EngineEffect[] {
+    this.take();
+    this.engine.disconnect(connectionId);
+    return this.take();
+  }
+
+  advance(ms: number): EngineEffect[] {
+    this.take();
+    this.timers.advanceBy(ms);
+    return this.take();
+  }
+}
+
+export function framesTo(effects: readonly EngineEffect[], connectionId: string): Frame[] {
+  return effects.flatMap((e) => (e.type === "send" && e.connectionId === connectionId ? [e.frame] : []));
+}
+
+/** The statuses of every notification pushed to a connection, one array per notification. */
+export function notificationsTo(effects: readonly EngineEffect[], connectionId: string): UserStatus[][] {
+  return framesTo(effects, connectionId).flatMap((f) => (f.body?.$case === "userStatusChanged" ? [f.body.value.statuses] : []));
+}
+
+/** Connections that received any notification. */
+export function notifiedConnections(effects: readonly EngineEffect[]): string[] {
+  return effects.flatMap((e) => (e.type === "send" && e.frame.body?.$case === "userStatusChanged" ? [e.connectionId] : []));
+}
+
+export function closedConnections(effects: readonly EngineEffect[]): { connectionId: string; code: ErrorCode }[] {
+  return effects.flatMap((e) => (e.type === "close" ? [{ connectionId: e.connectionId, code: e.code }] : []));
+}
+
+/** The body of the single frame answering a request on `connectionId`; fails the test otherwise. */
+export function answer(effects: readonly EngineEffect[], connectionId: string): Body {
+  const answers = framesTo(effects, connectionId).filter((f) => f.requestId !== 0);
+  if (answers.length !== 1 || !answers[0]?.body) throw new Error(`expected one answer on ${connectionId}, got ${answers.length}`);
+  return answers[0].body;
+}
+
+export function errorOf(body: Body): { code: ErrorCode; retryAfterMs: number } {
+  if (body.$case !== "error") throw new Error(`expected an error, got ${body.$case}`);
+  return { code: body.value.code, retryAfterMs: body.value.retryAfterMs };
+}
