@@ -54,13 +54,17 @@ export class EncodeError extends PresenceWireError {}
 
 /** A request or frame that decodes but breaks a rule of the specification. */
 export class ProtocolError extends PresenceWireError {
+  /** The explanation without the code's name: what goes into an `Error` frame's message. */
+  readonly detail: string;
+
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    detail: string,
     /** With ERROR_CODE_FREQUENCY_LIMIT: milliseconds until a retry is accepted. */
     readonly retryAfterMs = 0,
   ) {
-    super(`${ErrorCode[code] ?? code}: ${message}`);
+    super(`${ErrorCode[code] ?? code}: ${detail}`);
+    this.detail = detail;
   }
 }
 

@@ -74,8 +74,8 @@ export function validateRequest(frame: Frame, context: ValidationContext = {}): 
   };
   switch (body.$case) {
     case "loginRequest": {
-      const { userId, token, deviceId } = body.value;
-      if (token === "") return new ProtocolError(ErrorCode.ERROR_CODE_TOKEN_INVALID, "login without a token");
+      // The token is the authenticator's to judge (it answers TOKEN_INVALID and closes).
+      const { userId, deviceId } = body.value;
       if (utf8Length(deviceId) > limits.maxUserIdBytes) {
         return new ProtocolError(ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `device_id over ${limits.maxUserIdBytes} bytes`);
       }

@@ -13,7 +13,7 @@ import type {
 import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/session.js";
 import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { PresenceWireError } from "../codec/errors.js";
-import { checkCustomStatus, checkUserId, checkUserIds, distinct, utf8Length, type CheckFailure } from "./checks.js";
+import { validateRequest } from "../codec/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
 import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
@@ -88,9 +88,15 @@ interface Connection {
   timer: TimerHandle | undefined;
 }
 
-interface Refusal extends CheckFailure {
+/** Why a request is refused: the code and message of the Error frame. */
+interface Refusal {
+  code: ErrorCode;
+  message: string;
   retryAfterMs?: number;
 }
+
+/** The ids in first-seen order, each once. */
+const distinct = (userIds: readonly string[]): string[] => [...new Set(userIds)];
 
 export class PresenceEngine {
   private readonly config: AppConfig;
@@ -191,9 +197,18 @@ export class PresenceEngine {
       this.closeWithError(connection, ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `request ${body.$case} with request id 0`);
       return;
     }
-    if (body.$case === "loginRequest") return this.login(connection, requestId, body.value);
+    if (body.$case === "loginRequest") {
+      if (connection.userId !== undefined) {
+        return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, message: "already logged in" });
+      }
+      const invalid = this.invalidity(frame, undefined);
+      if (invalid) return this.replyError(connection, requestId, invalid);
+      return this.login(connection, requestId, body.value);
+    }
     const user = connection.userId === undefined ? undefined : this.users.get(connection.userId);
     if (!user) return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_NOT_LOGGED_IN, message: `${body.$case} before login` });
+    const invalid = this.invalidity(frame, user.userId);
+    if (invalid) return this.replyError(connection, requestId, invalid);
     switch (body.$case) {
       case "ping":
         return this.pong(connection, requestId, body.value);
@@ -214,16 +229,6 @@ export class PresenceEngine {
   // ---- Session -----------------------------------------------------------
 
   private login(connection: Connection, requestId: number, request: LoginRequest): void {
-    const limits = this.config.limits;
-    if (connection.userId !== undefined) {
-      return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, message: "already logged in" });
-    }
-    const invalid =
-      checkUserId(request.userId, limits) ??
-      (utf8Length(request.deviceId) > limits.maxUserIdBytes
-        ? { code: ErrorCode.ERROR_CODE_INVALID_PARAMETERS, message: `device id longer than ${limits.maxUserIdBytes} bytes` }
-        : undefined);
-    if (invalid) return this.replyError(connection, requestId, invalid);
     const refused = this.authenticate(request.userId, request.token, this.now());
     if (refused !== undefined) {
       this.replyError(connection, requestId, { code: refused, message: "login refused" });
@@ -243,6 +248,7 @@ export class PresenceEngine {
     user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, this.now());
     this.pendingChanges.set(user.userId, connection.id);
 
+    const limits = this.config.limits;
     this.timers.cancel(connection.timer ?? -1);
     this.scheduleHeartbeatCheck(connection, limits.heartbeatTimeoutMs);
     this.send(connection.id, requestId, {
@@ -323,8 +329,6 @@ export class PresenceEngine {
   // ---- Operations --------------------------------------------------------
 
   private setSelfStatus(connection: Connection, requestId: number, user: UserState, request: SetSelfStatusRequest): void {
-    const invalid = checkCustomStatus(request.customStatus, this.config.limits);
-    if (invalid) return this.replyError(connection, requestId, invalid);
     // Setting the value already held is not a visible change: no version, no push.
     if (request.customStatus !== user.customStatus) {
       user.customStatus = request.customStatus;
@@ -340,8 +344,6 @@ export class PresenceEngine {
   }
 
   private getUserStatus(connection: Connection, requestId: number, self: string, request: GetUserStatusRequest): void {
-    const invalid = checkUserIds(request.userIds, 1, this.config.limits.maxQueryUsers, this.config.limits);
-    if (invalid) return this.replyError(connection, requestId, invalid);
     const userIds = distinct(request.userIds);
     if (userIds.some((id) => id !== self)) {
       const refusal = this.refuseFeature(self, "query");
@@ -357,11 +359,6 @@ export class PresenceEngine {
 
   private subscribe(connection: Connection, requestId: number, self: string, request: SubscribeUserStatusRequest): void {
     const limits = this.config.limits;
-    const invalid = checkUserIds(request.userIds, 1, limits.maxSubscribeUsersPerCall, limits);
-    if (invalid) return this.replyError(connection, requestId, invalid);
-    if (request.userIds.includes(self)) {
-      return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_CANNOT_SUBSCRIBE_SELF, message: "cannot subscribe to yourself" });
-    }
     const refusal = this.refuseFeature(self, "subscribe");
     if (refusal) return this.replyError(connection, requestId, refusal);
     const { found, errors } = this.lookUp(distinct(request.userIds));
@@ -375,14 +372,17 @@ export class PresenceEngine {
   }
 
   private unsubscribe(connection: Connection, requestId: number, self: string, request: UnsubscribeUserStatusRequest): void {
-    const limits = this.config.limits;
-    const invalid = checkUserIds(request.userIds, 0, limits.maxUnsubscribeUsersPerCall, limits);
-    if (invalid) return this.replyError(connection, requestId, invalid);
     const refusal = this.refuseFeature(self, "unsubscribe");
     if (refusal) return this.replyError(connection, requestId, refusal);
     const removedUserIds =
       request.userIds.length === 0 ? this.subscriptions.clear(self) : this.subscriptions.unsubscribe(self, distinct(request.userIds));
     this.send(connection.id, requestId, { $case: "unsubscribeUserStatusResponse", value: { removedUserIds } });
+  }
+
+  /** The stateless rules of the spec (batch counts, sizes, ids, self-subscription) against the configured limits. */
+  private invalidity(frame: Frame, userId: string | undefined): Refusal | undefined {
+    const problem = validateRequest(frame, { userId, limits: this.config.limits });
+    return problem && { code: problem.code, message: problem.detail };
   }
 
   /** Plan, then switch, then rate: a request refused earlier does not spend the budget. */
