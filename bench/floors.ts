@@ -1,0 +1,68 @@
+// What stands between the fast paths and the issue's targets, measured on the
+// bench dataset: the fixed costs every implementation of that step pays.
+//   node --import tsx bench/floors.ts
+// - decode: creating the response's 1408 strings from UTF-8 (the fast
+//   decoder's own routine, and TextDecoder), against the whole fast decode;
+// - cached splice: 500 Map lookups by user id and 500 Uint8Array#set calls
+//   of the cached entries, against one copy of the whole 32 KB.
+import Benchmark from "benchmark";
+import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
+import { decodeGetUserStatusResponse } from "../src/fast/decoder.js";
+import { StatusEntryCache } from "../src/fast/entry-cache.js";
+import { readUtf8 } from "../src/fast/utf8.js";
+import { makeDataset } from "./dataset.js";
+
+const dataset = makeDataset();
+const reference = GetUserStatusResponse.encode(dataset.response).finish();
+
+const strings = dataset.response.statuses.flatMap((s) => [s.userId, s.customStatus, ...s.onlineDevices.map((d) => d.deviceId)]).filter((s) => s !== "");
+strings.push(...dataset.response.errors.flatMap((e) => [e.userId, e.message]));
+const encoded = strings.map((s) => new TextEncoder().encode(s));
+const packed = new Uint8Array(encoded.reduce((sum, e) => sum + e.length, 0));
+const offsets: number[] = [0];
+for (const e of encoded) {
+  packed.set(e, offsets[offsets.length - 1]!);
+  offsets.push(offsets[offsets.length - 1]! + e.length);
+}
+const textDecoder = new TextDecoder();
+
+const cache = new StatusEntryCache({ maxEntries: 10_000 });
+const entries = dataset.response.statuses.map((status) => cache.put(status));
+const target = new Uint8Array(reference.length * 2);
+
+const cases: [string, () => unknown][] = [
+  ["decode: whole fast decode", () => decodeGetUserStatusResponse(reference)],
+  [`decode: ${strings.length} strings, readUtf8`, () => {
+    let n = 0;
+    for (let i = 0; i < strings.length; i++) n += readUtf8(packed, offsets[i]!, offsets[i + 1]!).length;
+    return n;
+  }],
+  [`decode: ${strings.length} strings, TextDecoder`, () => {
+    let n = 0;
+    for (let i = 0; i < strings.length; i++) n += textDecoder.decode(packed.subarray(offsets[i]!, offsets[i + 1]!)).length;
+    return n;
+  }],
+  ["splice: 500 cache.get(userId)", () => {
+    let n = 0;
+    for (const userId of dataset.userIds) n += cache.get(userId)!.length;
+    return n;
+  }],
+  ["splice: 500 Uint8Array#set of entries", () => {
+    let pos = 0;
+    for (const entry of entries) {
+      target.set(entry, pos);
+      pos += entry.length;
+    }
+    return pos;
+  }],
+  ["splice: one set of the whole 32 KB", () => {
+    target.set(reference);
+    return target;
+  }],
+];
+for (const [name, fn] of cases) {
+  const bench = new Benchmark(name, fn, { maxTime: 2 });
+  bench.run();
+  const sample = [...bench.stats.sample].sort((a, b) => a - b);
+  process.stdout.write(`${name.padEnd(40)} ${(sample[sample.length >> 1]! * 1e6).toFixed(1).padStart(8)} µs\n`);
+}

@@ -1,0 +1,167 @@
+// Fast decoder for the client side of the query path: GetUserStatusResponse,
+// UserStatusChangedNotification and the Frame carrying them. Returns objects
+// deep-equal to the generated (ts-proto) decoder's, `_unknownFields` included
+// (as views of the input, like ts-proto), but unlike it rejects malformed
+// input with DecodeError and never replaces invalid UTF-8.
+import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
+import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import type {
+  GetUserStatusResponse,
+  UserStatusChangedNotification,
+} from "../../generated/ts-proto/presence/v1/operations.js";
+import type { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { keepUnknown, Reader } from "./reader.js";
+
+/** A decoded Frame whose body is a status batch, or absent. */
+export type DecodedStatusFrame = Frame & {
+  body:
+    | { $case: "getUserStatusResponse"; value: GetUserStatusResponse }
+    | { $case: "userStatusChanged"; value: UserStatusChangedNotification }
+    | undefined;
+};
+
+export function decodeGetUserStatusResponse(bytes: Uint8Array): GetUserStatusResponse {
+  return readResponse(new Reader(bytes), bytes.length, 0);
+}
+
+export function decodeUserStatusChanged(bytes: Uint8Array): UserStatusChangedNotification {
+  return readNotification(new Reader(bytes), bytes.length, 0);
+}
+
+/**
+ * Decodes a Frame whose body is a GetUserStatusResponse or a
+ * UserStatusChangedNotification (or that has no body). Returns null when the
+ * frame carries another body kind: decode it with the general codec.
+ */
+export function decodeStatusFrame(bytes: Uint8Array): DecodedStatusFrame | null {
+  const r = new Reader(bytes);
+  const end = bytes.length;
+  const frame: DecodedStatusFrame = { requestId: 0, body: undefined, _unknownFields: {} };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag) {
+      case 0x08:
+        frame.requestId = r.varint32(end) >>> 0;
+        continue;
+      case 0x22: {
+        const bodyEnd = r.lengthEnd(end);
+        frame.body = { $case: "userStatusChanged", value: readNotification(r, bodyEnd, 1) };
+        continue;
+      }
+      case 0x32: {
+        const bodyEnd = r.lengthEnd(end);
+        frame.body = { $case: "getUserStatusResponse", value: readResponse(r, bodyEnd, 1) };
+        continue;
+      }
+    }
+    // Another member of the `body` oneof (fields 2-17, length-delimited).
+    if ((tag & 7) === 2 && tag >>> 3 >= 2 && tag >>> 3 <= 17) return null;
+    keepUnknown(frame._unknownFields!, tag, r.skip(tag, end, 0));
+  }
+  return frame;
+}
+
+function readResponse(r: Reader, end: number, depth: number): GetUserStatusResponse {
+  const response: GetUserStatusResponse = { statuses: [], errors: [], _unknownFields: {} };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    if (tag === 0x0a) {
+      response.statuses.push(readUserStatus(r, r.lengthEnd(end), depth + 1));
+    } else if (tag === 0x12) {
+      response.errors.push(readUserError(r, r.lengthEnd(end), depth + 1));
+    } else {
+      keepUnknown(response._unknownFields!, tag, r.skip(tag, end, depth));
+    }
+  }
+  return response;
+}
+
+function readNotification(r: Reader, end: number, depth: number): UserStatusChangedNotification {
+  const notification: UserStatusChangedNotification = { statuses: [], _unknownFields: {} };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    if (tag === 0x0a) {
+      notification.statuses.push(readUserStatus(r, r.lengthEnd(end), depth + 1));
+    } else {
+      keepUnknown(notification._unknownFields!, tag, r.skip(tag, end, depth));
+    }
+  }
+  return notification;
+}
+
+function readUserStatus(r: Reader, end: number, depth: number): UserStatus {
+  // Same fields in the same order as ts-proto's createBaseUserStatus.
+  const status: UserStatus = {
+    userId: "",
+    statusType: 0,
+    customStatus: "",
+    onlineDevices: [],
+    version: 0n,
+    changedAtMs: 0n,
+    reason: 0,
+    _unknownFields: {},
+  };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag) {
+      case 0x0a:
+        status.userId = r.string(end);
+        continue;
+      case 0x10:
+        status.statusType = r.varint32(end) | 0;
+        continue;
+      case 0x1a:
+        status.customStatus = r.string(end);
+        continue;
+      case 0x22:
+        status.onlineDevices.push(readDevice(r, r.lengthEnd(end), depth + 1));
+        continue;
+      case 0x28:
+        status.version = r.uint64(end);
+        continue;
+      case 0x30:
+        status.changedAtMs = r.int64(end);
+        continue;
+      case 0x38:
+        status.reason = r.varint32(end) | 0;
+        continue;
+    }
+    keepUnknown(status._unknownFields!, tag, r.skip(tag, end, depth));
+  }
+  return status;
+}
+
+function readDevice(r: Reader, end: number, depth: number): Device {
+  const device: Device = { deviceId: "", platform: 0, _unknownFields: {} };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    if (tag === 0x0a) {
+      device.deviceId = r.string(end);
+    } else if (tag === 0x10) {
+      device.platform = r.varint32(end) | 0;
+    } else {
+      keepUnknown(device._unknownFields!, tag, r.skip(tag, end, depth));
+    }
+  }
+  return device;
+}
+
+function readUserError(r: Reader, end: number, depth: number): UserError {
+  const error: UserError = { userId: "", code: 0, message: "", _unknownFields: {} };
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag) {
+      case 0x0a:
+        error.userId = r.string(end);
+        continue;
+      case 0x10:
+        error.code = r.varint32(end) | 0;
+        continue;
+      case 0x1a:
+        error.message = r.string(end);
+        continue;
+    }
+    keepUnknown(error._unknownFields!, tag, r.skip(tag, end, depth));
+  }
+  return error;
+}

@@ -1,0 +1,142 @@
+// Assembles GetUserStatusResponse / UserStatusChangedNotification (bare or in
+// a Frame) by splicing cached entries: one Map lookup and one copy per user.
+// Byte-identical to ts-proto encoding the same statuses, as long as the cache
+// holds each user's current status (see entry-cache.ts on invalidation).
+import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
+import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import {
+  bodyLengthPrefixGuess,
+  FRAME_GET_USER_STATUS_RESPONSE_TAG,
+  FRAME_REQUEST_ID_TAG,
+  FRAME_USER_STATUS_CHANGED_TAG,
+} from "./batch-encoder.js";
+import { writeUserErrorEntry } from "./entry.js";
+import type { StatusEntryCache } from "./entry-cache.js";
+import { ByteWriter, checkUint32 } from "./writer.js";
+
+/** Loads a user's current status on a cache miss (the server's source of truth). */
+export type StatusLoader = (userId: string) => UserStatus;
+
+/**
+ * Splicing encoder over a StatusEntryCache, with a reused buffer.
+ * `write*` returns the byte count of `encoder.buffer[0, n)`; `encode*View`
+ * returns a view of it. Both are valid only until the next call on this
+ * encoder: copy (`.slice()`) to keep them.
+ */
+export class SplicedStatusEncoder {
+  private readonly writer: ByteWriter;
+
+  constructor(
+    private readonly cache: StatusEntryCache,
+    private readonly load: StatusLoader,
+    initialCapacity = 64 * 1024,
+  ) {
+    this.writer = new ByteWriter(initialCapacity);
+  }
+
+  /** The internal buffer; replaced when it grows, so read it after each `write*` call. */
+  get buffer(): Uint8Array {
+    return this.writer.buf;
+  }
+
+  /** GetUserStatusResponse with the statuses of `userIds` (in order) and `errors`. */
+  writeGetUserStatusResponse(userIds: readonly string[], errors: readonly UserError[] = []): number {
+    const w = this.writer;
+    w.pos = 0;
+    this.spliceEntries(userIds);
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    return w.pos;
+  }
+
+  /**
+   * GetUserStatusResponse from entries the caller already holds (from
+   * `StatusEntryCache.get`/`put`, e.g. kept on its own per-user records, where
+   * it looks each user up anyway): no cache lookups, one copy per user.
+   */
+  writeGetUserStatusResponseFromEntries(entries: readonly Uint8Array[], errors: readonly UserError[] = []): number {
+    const w = this.writer;
+    w.pos = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      w.ensure(entry.length);
+      w.buf.set(entry, w.pos);
+      w.pos += entry.length;
+    }
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    return w.pos;
+  }
+
+  /** UserStatusChangedNotification with the statuses of `userIds`. */
+  writeUserStatusChanged(userIds: readonly string[]): number {
+    this.writer.pos = 0;
+    this.spliceEntries(userIds);
+    return this.writer.pos;
+  }
+
+  /** Frame { request_id, get_user_status_response (field 6) }. */
+  writeGetUserStatusResponseFrame(requestId: number, userIds: readonly string[], errors: readonly UserError[] = []): number {
+    const w = this.writer;
+    this.startFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG);
+    const reserved = bodyLengthPrefixGuess(userIds.length, errors.length);
+    const at = w.reserveLength(reserved);
+    this.spliceEntries(userIds);
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    w.finishLength(at, reserved, w.pos);
+    return w.pos;
+  }
+
+  /** Frame { request_id, user_status_changed (field 4) }; pushes use request id 0. */
+  writeUserStatusChangedFrame(requestId: number, userIds: readonly string[]): number {
+    const w = this.writer;
+    this.startFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG);
+    const reserved = bodyLengthPrefixGuess(userIds.length, 0);
+    const at = w.reserveLength(reserved);
+    this.spliceEntries(userIds);
+    w.finishLength(at, reserved, w.pos);
+    return w.pos;
+  }
+
+  encodeGetUserStatusResponseView(userIds: readonly string[], errors: readonly UserError[] = []): Uint8Array {
+    const length = this.writeGetUserStatusResponse(userIds, errors);
+    return this.writer.buf.subarray(0, length);
+  }
+
+  encodeUserStatusChangedView(userIds: readonly string[]): Uint8Array {
+    const length = this.writeUserStatusChanged(userIds);
+    return this.writer.buf.subarray(0, length);
+  }
+
+  encodeGetUserStatusResponseFrameView(requestId: number, userIds: readonly string[], errors: readonly UserError[] = []): Uint8Array {
+    const length = this.writeGetUserStatusResponseFrame(requestId, userIds, errors);
+    return this.writer.buf.subarray(0, length);
+  }
+
+  encodeUserStatusChangedFrameView(requestId: number, userIds: readonly string[]): Uint8Array {
+    const length = this.writeUserStatusChangedFrame(requestId, userIds);
+    return this.writer.buf.subarray(0, length);
+  }
+
+  private startFrame(requestId: number, bodyTag: number): void {
+    const w = this.writer;
+    w.pos = 0;
+    w.ensure(16);
+    if (requestId !== 0) {
+      checkUint32(requestId, "Frame.requestId");
+      w.buf[w.pos++] = FRAME_REQUEST_ID_TAG;
+      w.varint32(requestId);
+    }
+    w.buf[w.pos++] = bodyTag;
+  }
+
+  private spliceEntries(userIds: readonly string[]): void {
+    const w = this.writer;
+    const cache = this.cache;
+    for (let i = 0; i < userIds.length; i++) {
+      const userId = userIds[i]!;
+      const entry = cache.get(userId) ?? cache.put(this.load(userId));
+      w.ensure(entry.length);
+      w.buf.set(entry, w.pos);
+      w.pos += entry.length;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
+import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import {
+  GetUserStatusResponse,
+  UserStatusChangedNotification,
+} from "../../generated/ts-proto/presence/v1/operations.js";
+import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { ConfigError } from "../../src/codec/errors.js";
+import { StatusEntryCache } from "../../src/fast/entry-cache.js";
+import { SplicedStatusEncoder } from "../../src/fast/splice-encoder.js";
+import { userError, userStatus } from "./arbitraries.js";
+
+const USERS = ["alice", "bob", "carol", "dave", "eve", "中文用户"];
+
+type Op =
+  | { kind: "change"; status: UserStatus }
+  | { kind: "delete"; userId: string }
+  | { kind: "query"; userIds: string[]; errors: UserError[]; requestId: number }
+  | { kind: "notify"; userIds: string[] };
+
+const userId = fc.constantFrom(...USERS);
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.tuple(userId, userStatus).map(([id, status]) => ({ kind: "change" as const, status: { ...status, userId: id } })),
+  userId.map((id) => ({ kind: "delete" as const, userId: id })),
+  fc.record({
+    kind: fc.constant("query" as const),
+    userIds: fc.array(userId, { maxLength: 10 }),
+    errors: fc.array(userError, { maxLength: 2 }),
+    requestId: fc.nat(),
+  }),
+  fc.record({ kind: fc.constant("notify" as const), userIds: fc.array(userId, { maxLength: 4 }) }),
+);
+
+function blank(id: string): UserStatus {
+  return { userId: id, statusType: 3, customStatus: "", onlineDevices: [], version: 0n, changedAtMs: 0n, reason: 0, _unknownFields: {} };
+}
+
+describe("cached-splice path", () => {
+  it("is byte-identical to ts-proto under every order of changes, deletions, evictions and queries", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 40 }), (maxEntries, ops) => {
+        // The source of truth the server keeps; the cache is filled from it on a miss.
+        const truth = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
+        const cache = new StatusEntryCache({ maxEntries });
+        const encoder = new SplicedStatusEncoder(cache, (id) => truth.get(id)!, 8);
+        for (const step of ops) {
+          switch (step.kind) {
+            case "change":
+              truth.set(step.status.userId, step.status);
+              cache.put(step.status);
+              break;
+            case "delete":
+              // The user's data is dropped from the cache only; the next query reloads it.
+              cache.delete(step.userId);
+              break;
+            case "query": {
+              const response: GetUserStatusResponse = { statuses: step.userIds.map((id) => truth.get(id)!), errors: step.errors };
+              expect(encoder.encodeGetUserStatusResponseView(step.userIds, step.errors)).toEqual(GetUserStatusResponse.encode(response).finish());
+              const frame: Frame = { requestId: step.requestId, body: { $case: "getUserStatusResponse", value: response } };
+              expect(encoder.encodeGetUserStatusResponseFrameView(step.requestId, step.userIds, step.errors)).toEqual(Frame.encode(frame).finish());
+              break;
+            }
+            case "notify": {
+              const notification: UserStatusChangedNotification = { statuses: step.userIds.map((id) => truth.get(id)!) };
+              expect(encoder.encodeUserStatusChangedView(step.userIds)).toEqual(UserStatusChangedNotification.encode(notification).finish());
+              const frame: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: notification } };
+              expect(encoder.encodeUserStatusChangedFrameView(0, step.userIds)).toEqual(Frame.encode(frame).finish());
+              break;
+            }
+          }
+          expect(cache.size).toBeLessThanOrEqual(maxEntries);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("loads a user once on a miss, then serves the cached entry", () => {
+    const loads: string[] = [];
+    const cache = new StatusEntryCache({ maxEntries: 10 });
+    const encoder = new SplicedStatusEncoder(cache, (id) => {
+      loads.push(id);
+      return blank(id);
+    });
+    encoder.writeGetUserStatusResponse(["alice", "bob", "alice"]);
+    encoder.writeGetUserStatusResponse(["bob"]);
+    expect(loads).toEqual(["alice", "bob"]);
+  });
+});
+
+describe("StatusEntryCache", () => {
+  it("evicts an entry not read since the clock hand last passed, keeping one that was", () => {
+    const cache = new StatusEntryCache({ maxEntries: 3 });
+    for (const id of ["a", "b", "c"]) cache.put(blank(id));
+    // Everything was just written: one full sweep clears the flags and evicts the first.
+    cache.put(blank("d"));
+    expect(["a", "b", "c", "d"].filter((id) => cache.has(id))).toEqual(["b", "c", "d"]);
+    cache.get("b");
+    cache.put(blank("e"));
+    expect(["b", "c", "d", "e"].filter((id) => cache.has(id))).toEqual(["b", "d", "e"]);
+  });
+
+  it("replaces an entry on put and accounts its bytes", () => {
+    const cache = new StatusEntryCache({ maxEntries: 2 });
+    const first = cache.put(blank("a"));
+    const second = cache.put({ ...blank("a"), customStatus: "a longer custom status" });
+    expect(cache.size).toBe(1);
+    expect(cache.get("a")).toBe(second);
+    expect(cache.bytes).toBe(second.length);
+    expect(second.length).toBeGreaterThan(first.length);
+    expect(cache.delete("a")).toBe(true);
+    expect(cache.delete("a")).toBe(false);
+    expect(cache.bytes).toBe(0);
+    expect(cache.get("a")).toBeUndefined();
+  });
+
+  it("rejects a bound below one entry", () => {
+    expect(() => new StatusEntryCache({ maxEntries: 0 })).toThrow(ConfigError);
+    expect(() => new StatusEntryCache({ maxEntries: 1.5 })).toThrow(ConfigError);
+  });
+});
+
+describe("SplicedStatusEncoder from entries the caller holds", () => {
+  it("is byte-identical to ts-proto", () => {
+    fc.assert(
+      fc.property(fc.array(userStatus, { maxLength: 6 }), fc.array(userError, { maxLength: 2 }), (statuses, errors) => {
+        const cache = new StatusEntryCache({ maxEntries: 10 });
+        const entries = statuses.map((status) => cache.put(status));
+        const encoder = new SplicedStatusEncoder(cache, () => {
+          throw new Error("not used");
+        }, 4);
+        const length = encoder.writeGetUserStatusResponseFromEntries(entries, errors);
+        expect(encoder.buffer.subarray(0, length)).toEqual(GetUserStatusResponse.encode({ statuses, errors }).finish());
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
