@@ -341,6 +341,8 @@ export class PresenceClient {
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
+        // Another connection with this device id took over; reconnecting would take it back, forever.
+        if (code === ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN) this.wantOnline = false;
         this.emitError(new PresenceRequestError(code, message, retryAfterMs, "connection"));
         return;
       }
