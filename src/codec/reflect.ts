@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
-import { DecodeError, EncodeError } from "./errors.js";
+import { ConfigError, DecodeError, EncodeError } from "./errors.js";
 import { checkWire, type WireKind, type WireSchema } from "./wire-check.js";
 
 /** The proto3 JSON shape protobufjs reads and writes (camelCase names, enum names, 64-bit as strings). */
@@ -25,7 +25,7 @@ export function packagedProtoDir(): string {
     const candidate = join(dir, "proto");
     if (existsSync(join(candidate, ENTRY_FILE))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new EncodeError(`cannot find proto/${ENTRY_FILE} above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir) throw new ConfigError(`cannot find proto/${ENTRY_FILE} above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }
