@@ -3,13 +3,16 @@
 //   node --import tsx bench/floors.ts
 // - decode: creating the response's 1408 strings from UTF-8 (the fast
 //   decoder's own routine, and TextDecoder), against the whole fast decode;
+// - encode: the whole single-pass encode, for scale;
 // - cached splice: 500 Map lookups by user id and 500 Uint8Array#set calls
-//   of the cached entries, against one copy of the whole 32 KB.
+//   of the cached entries (and, for comparison, the same copies as JS byte
+//   loops), against one copy of the whole 32 KB.
 import Benchmark from "benchmark";
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
+import { StatusBatchEncoder } from "../src/fast/batch-encoder.js";
 import { decodeGetUserStatusResponse } from "../src/fast/decoder.js";
 import { StatusEntryCache } from "../src/fast/entry-cache.js";
-import { readUtf8 } from "../src/fast/utf8.js";
+import { readString } from "../src/fast/utf8.js";
 import { makeDataset } from "./dataset.js";
 
 const dataset = makeDataset();
@@ -30,11 +33,14 @@ const cache = new StatusEntryCache({ maxEntries: 10_000 });
 const entries = dataset.response.statuses.map((status) => cache.put(status));
 const target = new Uint8Array(reference.length * 2);
 
+const encoder = new StatusBatchEncoder();
+
 const cases: [string, () => unknown][] = [
+  ["encode: whole fast single-pass encode", () => encoder.writeGetUserStatusResponse(dataset.response)],
   ["decode: whole fast decode", () => decodeGetUserStatusResponse(reference)],
-  [`decode: ${strings.length} strings, readUtf8`, () => {
+  [`decode: ${strings.length} strings, readString`, () => {
     let n = 0;
-    for (let i = 0; i < strings.length; i++) n += readUtf8(packed, offsets[i]!, offsets[i + 1]!).length;
+    for (let i = 0; i < strings.length; i++) n += readString(packed, offsets[i]!, offsets[i + 1]!).length;
     return n;
   }],
   [`decode: ${strings.length} strings, TextDecoder`, () => {
@@ -51,6 +57,14 @@ const cases: [string, () => unknown][] = [
     let pos = 0;
     for (const entry of entries) {
       target.set(entry, pos);
+      pos += entry.length;
+    }
+    return pos;
+  }],
+  ["splice: 500 byte-by-byte copy loops", () => {
+    let pos = 0;
+    for (const entry of entries) {
+      for (let k = 0; k < entry.length; k++) target[pos + k] = entry[k]!;
       pos += entry.length;
     }
     return pos;

@@ -11,6 +11,7 @@ import type {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { keepUnknown, Reader } from "./reader.js";
+import { readString } from "./utf8.js";
 
 /** A decoded Frame whose body is a status batch, or absent. */
 export type DecodedStatusFrame = Frame & {
@@ -89,6 +90,13 @@ function readNotification(r: Reader, end: number, depth: number): UserStatusChan
   return notification;
 }
 
+// readUserStatus and readDevice keep the position in a local and take a fast
+// path for the common shape of a field: a one-byte tag of a known field, a
+// one-byte length or varint value, inside the message. Anything else (a
+// multi-byte tag or length, an unknown field, a value running past the end)
+// goes to the general, fully checked path for that field, which reads it
+// again from its tag: same results, same DecodeErrors.
+
 function readUserStatus(r: Reader, end: number, depth: number): UserStatus {
   // Same fields in the same order as ts-proto's createBaseUserStatus.
   const status: UserStatus = {
@@ -101,47 +109,124 @@ function readUserStatus(r: Reader, end: number, depth: number): UserStatus {
     reason: 0,
     _unknownFields: {},
   };
-  while (r.pos < end) {
-    const tag = r.tag(end);
+  const buf = r.buf;
+  let pos = r.pos;
+  while (pos < end) {
+    const tag = buf[pos]!;
+    const next = pos + 1 < end ? buf[pos + 1]! : 0x80;
     switch (tag) {
-      case 0x0a:
-        status.userId = r.string(end);
+      case 0x0a: {
+        const stop = pos + 2 + next;
+        if (next >= 0x80 || stop > end) break;
+        status.userId = readString(buf, pos + 2, stop);
+        pos = stop;
         continue;
+      }
       case 0x10:
-        status.statusType = r.varint32(end) | 0;
+        if (next >= 0x80) break;
+        status.statusType = next;
+        pos += 2;
         continue;
-      case 0x1a:
-        status.customStatus = r.string(end);
+      case 0x1a: {
+        const stop = pos + 2 + next;
+        if (next >= 0x80 || stop > end) break;
+        status.customStatus = readString(buf, pos + 2, stop);
+        pos = stop;
         continue;
-      case 0x22:
-        status.onlineDevices.push(readDevice(r, r.lengthEnd(end), depth + 1));
+      }
+      case 0x22: {
+        const stop = pos + 2 + next;
+        if (next >= 0x80 || stop > end) break;
+        status.onlineDevices.push(readDevice(buf, r, pos + 2, stop, depth + 1));
+        pos = stop;
         continue;
+      }
+      // Tags 0x28 and 0x30 are one byte: read the varint after them directly.
       case 0x28:
+        r.pos = pos + 1;
         status.version = r.uint64(end);
+        pos = r.pos;
         continue;
       case 0x30:
+        r.pos = pos + 1;
         status.changedAtMs = r.int64(end);
+        pos = r.pos;
         continue;
       case 0x38:
-        status.reason = r.varint32(end) | 0;
+        if (next >= 0x80) break;
+        status.reason = next;
+        pos += 2;
         continue;
     }
-    keepUnknown(status._unknownFields!, tag, r.skip(tag, end, depth));
+    r.pos = pos;
+    readUserStatusField(r, status, r.tag(end), end, depth);
+    pos = r.pos;
   }
+  r.pos = pos;
   return status;
 }
 
-function readDevice(r: Reader, end: number, depth: number): Device {
+/** One field of a UserStatus, after its tag, by the general checked path. */
+function readUserStatusField(r: Reader, status: UserStatus, tag: number, end: number, depth: number): void {
+  switch (tag) {
+    case 0x0a:
+      status.userId = r.string(end);
+      return;
+    case 0x10:
+      status.statusType = r.varint32(end) | 0;
+      return;
+    case 0x1a:
+      status.customStatus = r.string(end);
+      return;
+    case 0x22: {
+      const deviceEnd = r.lengthEnd(end);
+      status.onlineDevices.push(readDevice(r.buf, r, r.pos, deviceEnd, depth + 1));
+      r.pos = deviceEnd;
+      return;
+    }
+    case 0x28:
+      status.version = r.uint64(end);
+      return;
+    case 0x30:
+      status.changedAtMs = r.int64(end);
+      return;
+    case 0x38:
+      status.reason = r.varint32(end) | 0;
+      return;
+  }
+  keepUnknown(status._unknownFields!, tag, r.skip(tag, end, depth));
+}
+
+/** A Device in `buf[pos, end)`; `end` has been checked against the enclosing message. */
+function readDevice(buf: Uint8Array, r: Reader, pos: number, end: number, depth: number): Device {
   const device: Device = { deviceId: "", platform: 0, _unknownFields: {} };
-  while (r.pos < end) {
-    const tag = r.tag(end);
-    if (tag === 0x0a) {
+  while (pos < end) {
+    const tag = buf[pos]!;
+    const next = pos + 1 < end ? buf[pos + 1]! : 0x80;
+    if (next < 0x80) {
+      if (tag === 0x0a) {
+        const stop = pos + 2 + next;
+        if (stop <= end) {
+          device.deviceId = readString(buf, pos + 2, stop);
+          pos = stop;
+          continue;
+        }
+      } else if (tag === 0x10) {
+        device.platform = next;
+        pos += 2;
+        continue;
+      }
+    }
+    r.pos = pos;
+    const fullTag = r.tag(end);
+    if (fullTag === 0x0a) {
       device.deviceId = r.string(end);
-    } else if (tag === 0x10) {
+    } else if (fullTag === 0x10) {
       device.platform = r.varint32(end) | 0;
     } else {
-      keepUnknown(device._unknownFields!, tag, r.skip(tag, end, depth));
+      keepUnknown(device._unknownFields!, fullTag, r.skip(fullTag, end, depth));
     }
+    pos = r.pos;
   }
   return device;
 }

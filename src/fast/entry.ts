@@ -2,9 +2,9 @@
 // entry cache: a `UserStatus` (or `UserError`) as a complete repeated-field
 // entry (tag, length, message), byte-identical to ts-proto's encoder.
 import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
-import type { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { EncodeError } from "../codec/errors.js";
-import { ByteWriter, checkArray, checkInt32, checkInt64, checkString, checkUint32, checkUint64 } from "./writer.js";
+import { ByteWriter, checkArray, checkInt32, checkString, checkUint32, widenLength, writeInt32, writeInt64Field, writeString, writeUint64Field } from "./writer.js";
 
 /** Tag of `statuses` (field 1, length-delimited) in both GetUserStatusResponse and UserStatusChangedNotification. */
 const STATUSES_TAG = 0x0a;
@@ -13,114 +13,158 @@ const ERRORS_TAG = 0x12;
 
 type UnknownFields = { [key: number]: Uint8Array[] } | undefined;
 
+// The entry writers keep `buf` and `pos` in locals and write bytes inline:
+// one concrete function per message type, no per-field method calls. Room is
+// checked once per variable-length piece (the entry's fixed fields plus its
+// two strings, then each device) against a generous bound, so the writes in
+// between need no checks. `w.pos` is stored back before anything that may
+// grow the buffer and at the end.
+
 /**
- * Room for one UserStatus entry's known fields: 5 bytes per length prefix,
- * every scalar at its widest (10-byte varints), 3 bytes per UTF-16 unit.
- * Those are then written without capacity checks; unknown fields (rare)
- * reserve their own room on top, see writeUnknownFields.
+ * Room for an entry's fixed parts: its tag and a length prefix that may widen
+ * to 5 bytes, 6 bytes of tag and length per string field, every scalar at its
+ * widest (10-byte varint plus tag), with margin. Strings add 3 bytes per
+ * UTF-16 unit on top.
  */
-function userStatusBound(status: UserStatus, devices: Device[]): number {
-  let bound = 64 + 3 * (status.userId.length + status.customStatus.length);
-  // A deviceId that is not a string is rejected by writeDevice; count it as empty here.
-  for (let i = 0; i < devices.length; i++) bound += 32 + 3 * ((devices[i]?.deviceId as string | undefined)?.length ?? 0);
-  return bound;
+const ENTRY_FIXED_ROOM = 96;
+/** Room per device: tags, lengths and a 10-byte platform, plus the entry's fields after the devices. */
+const DEVICE_FIXED_ROOM = 96;
+
+/** Grows `w` so that `bytes` more bytes fit after `pos`; returns the (new) buffer. */
+function grow(w: ByteWriter, pos: number, bytes: number): Uint8Array {
+  w.pos = pos;
+  w.ensure(bytes);
+  return w.buf;
 }
 
 /** Writes `status` as a `statuses` entry: tag 0x0a, length, UserStatus. */
 export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   const userId = status.userId;
   const customStatus = status.customStatus;
-  checkString(userId, "UserStatus.userId");
-  checkString(customStatus, "UserStatus.customStatus");
+  if (typeof userId !== "string") checkString(userId, "UserStatus.userId");
+  if (typeof customStatus !== "string") checkString(customStatus, "UserStatus.customStatus");
   const devices = status.onlineDevices;
   checkArray(devices, "UserStatus.onlineDevices");
-  const bound = userStatusBound(status, devices);
-  w.ensure(bound);
-  w.buf[w.pos++] = STATUSES_TAG;
+  let buf = w.buf;
+  let pos = w.pos;
+  const room = ENTRY_FIXED_ROOM + 3 * (userId.length + customStatus.length);
+  if (pos + room > buf.length) buf = grow(w, pos, room);
+  buf[pos] = STATUSES_TAG;
   // Most entries are under 128 bytes: reserve one length byte, widen if not.
-  const at = w.reserveLength(1);
-  if (userId !== "") {
-    w.buf[w.pos++] = 0x0a;
-    w.string(userId);
+  const at = pos + 1;
+  pos += 2;
+  if (userId.length !== 0) {
+    buf[pos++] = 0x0a;
+    pos = writeString(w, buf, pos, userId);
   }
   const statusType = status.statusType;
   if (statusType !== 0) {
     checkInt32(statusType, "UserStatus.statusType");
-    w.buf[w.pos++] = 0x10;
-    w.int32(statusType);
+    buf[pos++] = 0x10;
+    pos = writeInt32(buf, pos, statusType);
   }
-  if (customStatus !== "") {
-    w.buf[w.pos++] = 0x1a;
-    w.string(customStatus);
+  if (customStatus.length !== 0) {
+    buf[pos++] = 0x1a;
+    pos = writeString(w, buf, pos, customStatus);
   }
-  for (let i = 0; i < devices.length; i++) writeDevice(w, devices[i]!, bound);
-  const version = status.version;
-  if (version !== 0n) {
-    checkUint64(version, "UserStatus.version");
-    w.buf[w.pos++] = 0x28;
-    w.uint64(version);
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
+    const deviceId = device.deviceId;
+    if (typeof deviceId !== "string") checkString(deviceId, "Device.deviceId");
+    const deviceRoom = DEVICE_FIXED_ROOM + 3 * deviceId.length;
+    if (pos + deviceRoom > buf.length) buf = grow(w, pos, deviceRoom);
+    buf[pos] = 0x22;
+    const deviceAt = pos + 1;
+    pos += 2;
+    if (deviceId.length !== 0) {
+      buf[pos++] = 0x0a;
+      pos = writeString(w, buf, pos, deviceId);
+    }
+    const platform = device.platform;
+    if (platform !== 0) {
+      checkInt32(platform, "Device.platform");
+      buf[pos++] = 0x10;
+      pos = writeInt32(buf, pos, platform);
+    }
+    const deviceUnknown = device._unknownFields;
+    if (deviceUnknown !== undefined && hasUnknownFields(deviceUnknown)) {
+      w.pos = pos;
+      writeUnknownFields(w, deviceUnknown, DEVICE_FIXED_ROOM);
+      buf = w.buf;
+      pos = w.pos;
+    }
+    const deviceLength = pos - deviceAt - 1;
+    if (deviceLength < 0x80) buf[deviceAt] = deviceLength;
+    else {
+      pos = widenLength(w, deviceAt, pos);
+      buf = w.buf;
+    }
   }
-  const changedAtMs = status.changedAtMs;
-  if (changedAtMs !== 0n) {
-    checkInt64(changedAtMs, "UserStatus.changedAtMs");
-    w.buf[w.pos++] = 0x30;
-    w.int64(changedAtMs);
-  }
+  pos = writeUint64Field(buf, pos, 0x28, status.version, "UserStatus.version");
+  pos = writeInt64Field(buf, pos, 0x30, status.changedAtMs, "UserStatus.changedAtMs");
   const reason = status.reason;
   if (reason !== 0) {
     checkInt32(reason, "UserStatus.reason");
-    w.buf[w.pos++] = 0x38;
-    w.int32(reason);
+    buf[pos++] = 0x38;
+    pos = writeInt32(buf, pos, reason);
   }
-  if (hasUnknownFields(status._unknownFields)) writeUnknownFields(w, status._unknownFields!, 0);
-  w.finishLength(at, 1, w.pos);
-}
-
-/** `entryBound`: the room the enclosing entry reserved, kept free for its fields after this device. */
-function writeDevice(w: ByteWriter, device: Device, entryBound: number): void {
-  const deviceId = device.deviceId;
-  checkString(deviceId, "Device.deviceId");
-  w.buf[w.pos++] = 0x22;
-  const at = w.reserveLength(1);
-  if (deviceId !== "") {
-    w.buf[w.pos++] = 0x0a;
-    w.string(deviceId);
+  const unknown = status._unknownFields;
+  if (unknown !== undefined && hasUnknownFields(unknown)) {
+    w.pos = pos;
+    writeUnknownFields(w, unknown, 0);
+    buf = w.buf;
+    pos = w.pos;
   }
-  const platform = device.platform;
-  if (platform !== 0) {
-    checkInt32(platform, "Device.platform");
-    w.buf[w.pos++] = 0x10;
-    w.int32(platform);
+  const length = pos - at - 1;
+  if (length < 0x80) {
+    buf[at] = length;
+    w.pos = pos;
+  } else {
+    w.pos = widenLength(w, at, pos);
   }
-  if (hasUnknownFields(device._unknownFields)) writeUnknownFields(w, device._unknownFields!, entryBound);
-  w.finishLength(at, 1, w.pos);
 }
 
 /** Writes `error` as a `GetUserStatusResponse.errors` entry: tag 0x12, length, UserError. */
 export function writeUserErrorEntry(w: ByteWriter, error: UserError): void {
   const userId = error.userId;
   const message = error.message;
-  checkString(userId, "UserError.userId");
-  checkString(message, "UserError.message");
-  w.ensure(32 + 3 * (userId.length + message.length));
-  w.buf[w.pos++] = ERRORS_TAG;
-  const at = w.reserveLength(1);
-  if (userId !== "") {
-    w.buf[w.pos++] = 0x0a;
-    w.string(userId);
+  if (typeof userId !== "string") checkString(userId, "UserError.userId");
+  if (typeof message !== "string") checkString(message, "UserError.message");
+  let buf = w.buf;
+  let pos = w.pos;
+  const room = ENTRY_FIXED_ROOM + 3 * (userId.length + message.length);
+  if (pos + room > buf.length) buf = grow(w, pos, room);
+  buf[pos] = ERRORS_TAG;
+  const at = pos + 1;
+  pos += 2;
+  if (userId.length !== 0) {
+    buf[pos++] = 0x0a;
+    pos = writeString(w, buf, pos, userId);
   }
   const code = error.code;
   if (code !== 0) {
     checkInt32(code, "UserError.code");
-    w.buf[w.pos++] = 0x10;
-    w.int32(code);
+    buf[pos++] = 0x10;
+    pos = writeInt32(buf, pos, code);
   }
-  if (message !== "") {
-    w.buf[w.pos++] = 0x1a;
-    w.string(message);
+  if (message.length !== 0) {
+    buf[pos++] = 0x1a;
+    pos = writeString(w, buf, pos, message);
   }
-  if (hasUnknownFields(error._unknownFields)) writeUnknownFields(w, error._unknownFields!, 0);
-  w.finishLength(at, 1, w.pos);
+  const unknown = error._unknownFields;
+  if (unknown !== undefined && hasUnknownFields(unknown)) {
+    w.pos = pos;
+    writeUnknownFields(w, unknown, 0);
+    buf = w.buf;
+    pos = w.pos;
+  }
+  const length = pos - at - 1;
+  if (length < 0x80) {
+    buf[at] = length;
+    w.pos = pos;
+  } else {
+    w.pos = widenLength(w, at, pos);
+  }
 }
 
 /** Whether a message carries unknown fields to write (ts-proto's decoder leaves `{}`). */

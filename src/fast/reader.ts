@@ -2,7 +2,7 @@
 // checked against `limit`, the end of the message being decoded, and fails
 // with a typed DecodeError.
 import { DecodeError } from "../codec/errors.js";
-import { readUtf8 } from "./utf8.js";
+import { readString } from "./utf8.js";
 
 /** Deepest nesting (messages and groups), the same limit as the general codec (src/codec/wire-check.ts). */
 const MAX_NESTING_DEPTH = 64;
@@ -108,7 +108,7 @@ export class Reader {
     const end = this.lengthEnd(limit);
     const start = this.pos;
     this.pos = end;
-    return readUtf8(this.buf, start, end);
+    return readString(this.buf, start, end);
   }
 
   /**
