@@ -3,22 +3,11 @@
 import type { UserError } from "../generated/ts-proto/presence/v1/errors.js";
 import type { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
 import type { Device, UserStatus } from "../generated/ts-proto/presence/v1/status.js";
+import { seededRandom } from "../scripts/seeded-random.js";
 
 export const DATASET_SEED = 20250701;
 export const USERS = 500;
 export const USER_ERRORS = 6;
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ASCII_STATUSES = ["in a meeting", "listening to music", "on vacation until Monday", "busy", "working from home", "at lunch", "driving"];
 const CJK_STATUSES = ["在开会", "稍后回复", "出差中，周一回来", "会議中です", "휴가 중"];
@@ -38,7 +27,7 @@ export interface Dataset {
 }
 
 export function makeDataset(seed = DATASET_SEED): Dataset {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const statuses: UserStatus[] = [];
   let withCustom = 0;

@@ -42,6 +42,7 @@ import {
   TOOL_CONCURRENCY,
   VECTORS_DIR,
 } from "../test/wire-compat/tools.js";
+import { seededRandom } from "./seeded-random.js";
 
 const DECODE_ERROR_KINDS = new Set<string>([
   "truncated",
@@ -57,18 +58,6 @@ const DECODE_ERROR_KINDS = new Set<string>([
 
 // ---------------------------------------------------------------------------
 // The generated sources: a 500-user query and its answer.
-
-/** A small seeded PRNG (mulberry32): the same sequence on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
