@@ -17,6 +17,8 @@ run_check "generated code current" bash scripts/check-generated.sh
 run_check "golden vectors current" node --import tsx scripts/make-vectors.ts --check
 run_check "typecheck" node_modules/.bin/tsc -p tsconfig.check.json
 run_check "build" node_modules/.bin/tsc -p tsconfig.json --outDir .test-results/dist
+# The benchmark's quick mode proves every variant still runs; its figures mean nothing.
+run_check "benchmark runs (quick)" bash -c 'node --import tsx bench/run.ts --quick >/dev/null && node --import tsx bench/check-results.ts bench/results/quick.json'
 
 echo "== vitest"
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.test-results/vitest.json
