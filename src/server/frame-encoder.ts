@@ -6,19 +6,13 @@ import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { EncodeError } from "../codec/errors.js";
 import { encodeFrame } from "../codec/messages.js";
+import { hasUnknownFields } from "../fast/entry.js";
 import { SplicedStatusEncoder, StatusEntryCache } from "../fast/index.js";
 
-function hasUnknownFields(message: { _unknownFields?: Record<number, unknown> | undefined }): boolean {
-  return message._unknownFields !== undefined && Object.keys(message._unknownFields).length > 0;
-}
-
-// The fast path writes no unknown fields; frames that carry some take the generated codec.
-function isPlain(frame: Frame): boolean {
-  const body = frame.body;
-  if (hasUnknownFields(frame) || body === undefined || hasUnknownFields(body.value)) return false;
-  if (body.$case !== "getUserStatusResponse" && body.$case !== "userStatusChanged") return true;
-  const statusesPlain = body.value.statuses.every((s) => !hasUnknownFields(s) && !s.onlineDevices.some(hasUnknownFields));
-  return statusesPlain && (body.$case !== "getUserStatusResponse" || !body.value.errors.some(hasUnknownFields));
+// The splicer writes each status and error entry in full, unknown fields included, but builds
+// the Frame and its body from scratch: frames whose own fields carry unknowns take the generated codec.
+function splicesExactly(frame: Frame): boolean {
+  return !hasUnknownFields(frame._unknownFields) && (frame.body === undefined || !hasUnknownFields(frame.body.value._unknownFields));
 }
 
 export class FrameEncoder {
@@ -41,7 +35,7 @@ export class FrameEncoder {
   /** The frame's bytes, an owned copy (the socket may hold on to it). */
   encode(frame: Frame, maxFrameBytes: number): Uint8Array {
     const body = frame.body;
-    if (!isPlain(frame)) return encodeFrame(frame, { maxFrameBytes });
+    if (!splicesExactly(frame)) return encodeFrame(frame, { maxFrameBytes });
     let length: number;
     if (body?.$case === "getUserStatusResponse") {
       const { statuses, errors } = body.value;

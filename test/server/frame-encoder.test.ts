@@ -1,0 +1,41 @@
+// The server's frame encoder (fast path + entry cache) against the generated codec.
+import fc from "fast-check";
+import { expect, it } from "vitest";
+import { encodeFrame } from "../../src/codec/messages.js";
+import { FrameEncoder } from "../../src/server/frame-encoder.js";
+import { statusFrame } from "../fast/arbitraries.js";
+
+const MAX = 1 << 24;
+// The engine never puts one user twice in a frame, and a user's bytes change only with its version.
+const engineLike = statusFrame.filter((frame) => {
+  const ids = frame.body.value.statuses.map((s) => s.userId);
+  return new Set(ids).size === ids.length;
+});
+
+it("writes the same bytes as the generated codec, on a cache miss and on a hit", () => {
+  fc.assert(
+    fc.property(engineLike, (frame) => {
+      const encoder = new FrameEncoder(8);
+      const expected = encodeFrame(frame, { maxFrameBytes: MAX });
+      expect(encoder.encode(frame, MAX)).toEqual(expected);
+      expect(encoder.encode(frame, MAX)).toEqual(expected);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+it("re-encodes a user's entry when its version changes", () => {
+  const encoder = new FrameEncoder();
+  const status = { userId: "alice", statusType: 1, customStatus: "a", onlineDevices: [], version: 1n, changedAtMs: 5n, reason: 5, _unknownFields: {} };
+  const frame = (s: typeof status) => ({ requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [s], _unknownFields: {} } }, _unknownFields: {} });
+  encoder.encode(frame(status), MAX);
+  const changed = { ...status, customStatus: "b", version: 2n };
+  expect(encoder.encode(frame(changed), MAX)).toEqual(encodeFrame(frame(changed)));
+});
+
+it("refuses a frame over the maximum size with EncodeError", () => {
+  const encoder = new FrameEncoder();
+  const statuses = Array.from({ length: 50 }, (_, i) => ({ userId: `user-${i}`, statusType: 1, customStatus: "x".repeat(90), onlineDevices: [], version: 1n, changedAtMs: 1n, reason: 1, _unknownFields: {} }));
+  const frame = { requestId: 3, body: { $case: "getUserStatusResponse" as const, value: { statuses, errors: [], _unknownFields: {} } }, _unknownFields: {} };
+  expect(() => encoder.encode(frame, 1024)).toThrow(/exceeds 1024/);
+});
