@@ -9,7 +9,7 @@ import type {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import { EncodeError } from "../codec/errors.js";
 import { hasUnknownFields, writeUnknownFields, writeUserErrorEntry, writeUserStatusEntry } from "./entry.js";
-import { ByteWriter, checkArray, checkUint32, varint32Size } from "./writer.js";
+import { ByteWriter, fieldError, varint32Size } from "./writer.js";
 
 /** Frame tags: request_id (field 1, varint), user_status_changed (4) and get_user_status_response (6), length-delimited. */
 export const FRAME_REQUEST_ID_TAG = 0x08;
@@ -79,7 +79,7 @@ export class StatusBatchEncoder {
     w.ensure(16);
     const requestId = frame.requestId;
     if (requestId !== 0) {
-      checkUint32(requestId, "Frame.requestId");
+      if (requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
       w.buf[w.pos++] = FRAME_REQUEST_ID_TAG;
       w.varint32(requestId);
     }
@@ -124,8 +124,8 @@ export class StatusBatchEncoder {
 
 function writeResponseBody(w: ByteWriter, response: GetUserStatusResponse): void {
   const statuses = response.statuses;
-  checkArray(statuses, "GetUserStatusResponse.statuses");
-  checkArray(response.errors, "GetUserStatusResponse.errors");
+  if (!Array.isArray(statuses)) throw fieldError("GetUserStatusResponse.statuses", "an array", statuses);
+  if (!Array.isArray(response.errors)) throw fieldError("GetUserStatusResponse.errors", "an array", response.errors);
   for (let i = 0; i < statuses.length; i++) writeUserStatusEntry(w, statuses[i]!);
   const errors = response.errors;
   for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
@@ -134,7 +134,7 @@ function writeResponseBody(w: ByteWriter, response: GetUserStatusResponse): void
 
 function writeNotificationBody(w: ByteWriter, notification: UserStatusChangedNotification): void {
   const statuses = notification.statuses;
-  checkArray(statuses, "UserStatusChangedNotification.statuses");
+  if (!Array.isArray(statuses)) throw fieldError("UserStatusChangedNotification.statuses", "an array", statuses);
   for (let i = 0; i < statuses.length; i++) writeUserStatusEntry(w, statuses[i]!);
   if (hasUnknownFields(notification._unknownFields)) writeUnknownFields(w, notification._unknownFields!, 0);
 }

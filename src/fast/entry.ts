@@ -2,9 +2,9 @@
 // entry cache: a `UserStatus` (or `UserError`) as a complete repeated-field
 // entry (tag, length, message), byte-identical to ts-proto's encoder.
 import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
-import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import type { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { EncodeError } from "../codec/errors.js";
-import { ByteWriter, checkArray, checkInt32, checkString, checkUint32, widenLength, writeInt32, writeInt64Field, writeString, writeUint64Field } from "./writer.js";
+import { ByteWriter, fieldError, growAt, widenLength, writeCheckedInt32, writeString, writeVersionFields } from "./writer.js";
 
 /** Tag of `statuses` (field 1, length-delimited) in both GetUserStatusResponse and UserStatusChangedNotification. */
 const STATUSES_TAG = 0x0a;
@@ -19,6 +19,11 @@ type UnknownFields = { [key: number]: Uint8Array[] } | undefined;
 // two strings, then each device) against a generous bound, so the writes in
 // between need no checks. `w.pos` is stored back before anything that may
 // grow the buffer and at the end.
+//
+// V8 stops inlining into a function after ~920 bytes of inlined bytecode, so
+// the split is deliberate: the status writer inlines its two strings, the
+// device loop is its own function (inlining its string), and both 64-bit
+// fields are one call. Error paths are calls that never run on valid input.
 
 /**
  * Room for an entry's fixed parts: its tag and a length prefix that may widen
@@ -30,25 +35,18 @@ const ENTRY_FIXED_ROOM = 96;
 /** Room per device: tags, lengths and a 10-byte platform, plus the entry's fields after the devices. */
 const DEVICE_FIXED_ROOM = 96;
 
-/** Grows `w` so that `bytes` more bytes fit after `pos`; returns the (new) buffer. */
-function grow(w: ByteWriter, pos: number, bytes: number): Uint8Array {
-  w.pos = pos;
-  w.ensure(bytes);
-  return w.buf;
-}
-
 /** Writes `status` as a `statuses` entry: tag 0x0a, length, UserStatus. */
 export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   const userId = status.userId;
   const customStatus = status.customStatus;
-  if (typeof userId !== "string") checkString(userId, "UserStatus.userId");
-  if (typeof customStatus !== "string") checkString(customStatus, "UserStatus.customStatus");
   const devices = status.onlineDevices;
-  checkArray(devices, "UserStatus.onlineDevices");
+  if (typeof userId !== "string") throw fieldError("UserStatus.userId", "a string", userId);
+  if (typeof customStatus !== "string") throw fieldError("UserStatus.customStatus", "a string", customStatus);
+  if (!Array.isArray(devices)) throw fieldError("UserStatus.onlineDevices", "an array", devices);
   let buf = w.buf;
   let pos = w.pos;
   const room = ENTRY_FIXED_ROOM + 3 * (userId.length + customStatus.length);
-  if (pos + room > buf.length) buf = grow(w, pos, room);
+  if (pos + room > buf.length) buf = growAt(w, pos, room);
   buf[pos] = STATUSES_TAG;
   // Most entries are under 128 bytes: reserve one length byte, widen if not.
   const at = pos + 1;
@@ -59,54 +57,24 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   }
   const statusType = status.statusType;
   if (statusType !== 0) {
-    checkInt32(statusType, "UserStatus.statusType");
     buf[pos++] = 0x10;
-    pos = writeInt32(buf, pos, statusType);
+    if ((statusType & 0x7f) === statusType) buf[pos++] = statusType;
+    else pos = writeCheckedInt32(buf, pos, statusType, "UserStatus.statusType");
   }
   if (customStatus.length !== 0) {
     buf[pos++] = 0x1a;
     pos = writeString(w, buf, pos, customStatus);
   }
-  for (let i = 0; i < devices.length; i++) {
-    const device = devices[i]!;
-    const deviceId = device.deviceId;
-    if (typeof deviceId !== "string") checkString(deviceId, "Device.deviceId");
-    const deviceRoom = DEVICE_FIXED_ROOM + 3 * deviceId.length;
-    if (pos + deviceRoom > buf.length) buf = grow(w, pos, deviceRoom);
-    buf[pos] = 0x22;
-    const deviceAt = pos + 1;
-    pos += 2;
-    if (deviceId.length !== 0) {
-      buf[pos++] = 0x0a;
-      pos = writeString(w, buf, pos, deviceId);
-    }
-    const platform = device.platform;
-    if (platform !== 0) {
-      checkInt32(platform, "Device.platform");
-      buf[pos++] = 0x10;
-      pos = writeInt32(buf, pos, platform);
-    }
-    const deviceUnknown = device._unknownFields;
-    if (deviceUnknown !== undefined && hasUnknownFields(deviceUnknown)) {
-      w.pos = pos;
-      writeUnknownFields(w, deviceUnknown, DEVICE_FIXED_ROOM);
-      buf = w.buf;
-      pos = w.pos;
-    }
-    const deviceLength = pos - deviceAt - 1;
-    if (deviceLength < 0x80) buf[deviceAt] = deviceLength;
-    else {
-      pos = widenLength(w, deviceAt, pos);
-      buf = w.buf;
-    }
+  if (devices.length !== 0) {
+    pos = writeDevices(w, pos, devices);
+    buf = w.buf;
   }
-  pos = writeUint64Field(buf, pos, 0x28, status.version, "UserStatus.version");
-  pos = writeInt64Field(buf, pos, 0x30, status.changedAtMs, "UserStatus.changedAtMs");
+  pos = writeVersionFields(buf, pos, status.version, status.changedAtMs);
   const reason = status.reason;
   if (reason !== 0) {
-    checkInt32(reason, "UserStatus.reason");
     buf[pos++] = 0x38;
-    pos = writeInt32(buf, pos, reason);
+    if ((reason & 0x7f) === reason) buf[pos++] = reason;
+    else pos = writeCheckedInt32(buf, pos, reason, "UserStatus.reason");
   }
   const unknown = status._unknownFields;
   if (unknown !== undefined && hasUnknownFields(unknown)) {
@@ -124,16 +92,56 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   }
 }
 
+/** Writes `devices` as `online_devices` entries (tag 0x22) at `pos`; returns the end, also left in `w.pos` (the buffer may have grown). */
+function writeDevices(w: ByteWriter, pos: number, devices: Device[]): number {
+  let buf = w.buf;
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
+    const deviceId = device.deviceId;
+    if (typeof deviceId !== "string") throw fieldError("Device.deviceId", "a string", deviceId);
+    const deviceRoom = DEVICE_FIXED_ROOM + 3 * deviceId.length;
+    if (pos + deviceRoom > buf.length) buf = growAt(w, pos, deviceRoom);
+    buf[pos] = 0x22;
+    const deviceAt = pos + 1;
+    pos += 2;
+    if (deviceId.length !== 0) {
+      buf[pos++] = 0x0a;
+      pos = writeString(w, buf, pos, deviceId);
+    }
+    const platform = device.platform;
+    if (platform !== 0) {
+      buf[pos++] = 0x10;
+      if ((platform & 0x7f) === platform) buf[pos++] = platform;
+      else pos = writeCheckedInt32(buf, pos, platform, "Device.platform");
+    }
+    const deviceUnknown = device._unknownFields;
+    if (deviceUnknown !== undefined && hasUnknownFields(deviceUnknown)) {
+      w.pos = pos;
+      writeUnknownFields(w, deviceUnknown, DEVICE_FIXED_ROOM);
+      buf = w.buf;
+      pos = w.pos;
+    }
+    const deviceLength = pos - deviceAt - 1;
+    if (deviceLength < 0x80) buf[deviceAt] = deviceLength;
+    else {
+      pos = widenLength(w, deviceAt, pos);
+      buf = w.buf;
+    }
+  }
+  w.pos = pos;
+  return pos;
+}
+
 /** Writes `error` as a `GetUserStatusResponse.errors` entry: tag 0x12, length, UserError. */
 export function writeUserErrorEntry(w: ByteWriter, error: UserError): void {
   const userId = error.userId;
   const message = error.message;
-  if (typeof userId !== "string") checkString(userId, "UserError.userId");
-  if (typeof message !== "string") checkString(message, "UserError.message");
+  if (typeof userId !== "string") throw fieldError("UserError.userId", "a string", userId);
+  if (typeof message !== "string") throw fieldError("UserError.message", "a string", message);
   let buf = w.buf;
   let pos = w.pos;
   const room = ENTRY_FIXED_ROOM + 3 * (userId.length + message.length);
-  if (pos + room > buf.length) buf = grow(w, pos, room);
+  if (pos + room > buf.length) buf = growAt(w, pos, room);
   buf[pos] = ERRORS_TAG;
   const at = pos + 1;
   pos += 2;
@@ -143,9 +151,8 @@ export function writeUserErrorEntry(w: ByteWriter, error: UserError): void {
   }
   const code = error.code;
   if (code !== 0) {
-    checkInt32(code, "UserError.code");
     buf[pos++] = 0x10;
-    pos = writeInt32(buf, pos, code);
+    pos = writeCheckedInt32(buf, pos, code, "UserError.code");
   }
   if (message.length !== 0) {
     buf[pos++] = 0x1a;
@@ -184,7 +191,7 @@ export function hasUnknownFields(fields: UnknownFields): boolean {
 export function writeUnknownFields(w: ByteWriter, fields: { [key: number]: Uint8Array[] }, keepFree: number): void {
   for (const [key, values] of Object.entries(fields)) {
     const tag = parseInt(key, 10);
-    checkUint32(tag, "unknown field tag");
+    if (tag >>> 0 !== tag) throw fieldError("unknown field tag", "a uint32", key);
     if (!Array.isArray(values)) throw new EncodeError(`unknown field ${key} must be an array of Uint8Array`);
     for (const value of values) {
       if (!(value instanceof Uint8Array)) throw new EncodeError(`unknown field ${key} must be an array of Uint8Array`);

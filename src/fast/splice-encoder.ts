@@ -12,7 +12,7 @@ import {
 } from "./batch-encoder.js";
 import { writeUserErrorEntry } from "./entry.js";
 import type { StatusEntryCache } from "./entry-cache.js";
-import { ByteWriter, checkUint32 } from "./writer.js";
+import { ByteWriter, fieldError, growAt } from "./writer.js";
 
 /** Loads a user's current status on a cache miss (the server's source of truth). */
 export type StatusLoader = (userId: string) => UserStatus;
@@ -55,13 +55,15 @@ export class SplicedStatusEncoder {
    */
   writeGetUserStatusResponseFromEntries(entries: readonly Uint8Array[], errors: readonly UserError[] = []): number {
     const w = this.writer;
-    w.pos = 0;
+    let buf = w.buf;
+    let pos = 0;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      w.ensure(entry.length);
-      w.buf.set(entry, w.pos);
-      w.pos += entry.length;
+      if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
+      buf.set(entry, pos);
+      pos += entry.length;
     }
+    w.pos = pos;
     for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
     return w.pos;
   }
@@ -121,7 +123,7 @@ export class SplicedStatusEncoder {
     w.pos = 0;
     w.ensure(16);
     if (requestId !== 0) {
-      checkUint32(requestId, "Frame.requestId");
+      if (requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
       w.buf[w.pos++] = FRAME_REQUEST_ID_TAG;
       w.varint32(requestId);
     }
@@ -131,12 +133,15 @@ export class SplicedStatusEncoder {
   private spliceEntries(userIds: readonly string[]): void {
     const w = this.writer;
     const cache = this.cache;
+    let buf = w.buf;
+    let pos = w.pos;
     for (let i = 0; i < userIds.length; i++) {
       const userId = userIds[i]!;
       const entry = cache.get(userId) ?? cache.put(this.load(userId));
-      w.ensure(entry.length);
-      w.buf.set(entry, w.pos);
-      w.pos += entry.length;
+      if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
+      buf.set(entry, pos);
+      pos += entry.length;
     }
+    w.pos = pos;
   }
 }

@@ -5,7 +5,7 @@ import {
   GetUserStatusResponse,
   UserStatusChangedNotification,
 } from "../../generated/ts-proto/presence/v1/operations.js";
-import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import type { Platform, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { EncodeError } from "../../src/codec/errors.js";
 import {
   encodeGetUserStatusResponse,
@@ -146,11 +146,32 @@ describe("values out of range are rejected with EncodeError, as ts-proto rejects
     ["reason above int32", status({ reason: 2 ** 31 })],
     ["version as a number", status({ version: 5 as unknown as bigint })],
     ["onlineDevices not an array", status({ onlineDevices: undefined as unknown as [] })],
+    ["NaN reason", status({ reason: NaN })],
+    ["fractional platform", status({ onlineDevices: [{ deviceId: "d", platform: 2.5 as Platform, _unknownFields: {} }] })],
   ];
   it.each(cases)("%s", (_, bad) => {
     const notification = { statuses: [bad] };
     expect(() => UserStatusChangedNotification.encode(notification).finish()).toThrow();
     expect(() => encodeUserStatusChanged(notification)).toThrow(EncodeError);
+  });
+
+  it("an enum given as a numeric string (ts-proto coerces it; the fast path does not guess)", () => {
+    const bad = status({ statusType: "1" as unknown as UserStatus["statusType"] });
+    expect(() => encodeUserStatusChanged({ statuses: [bad] })).toThrow("UserStatus.statusType must be an int32, got 1");
+  });
+
+  it("names the field and the value in the message", () => {
+    expect(() => encodeUserStatusChanged({ statuses: [status({ reason: 2 ** 31 })] })).toThrow(
+      "UserStatus.reason must be an int32, got 2147483648",
+    );
+    expect(() => encodeUserStatusChanged({ statuses: [status({ version: -1n })] })).toThrow("UserStatus.version must be a uint64 bigint, got -1");
+  });
+
+  it("enum values outside 0-127 are written as ts-proto writes them (negative: 10 bytes)", () => {
+    for (const value of [-1, 128, 2 ** 31 - 1, -(2 ** 31)]) {
+      const notification = { statuses: [status({ statusType: value as UserStatus["statusType"], reason: value })] };
+      expect(encodeUserStatusChanged(notification)).toEqual(UserStatusChangedNotification.encode(notification).finish());
+    }
   });
 
   it("a device without deviceId (ts-proto would write the text \"undefined\")", () => {
