@@ -1,7 +1,7 @@
 // The string fast paths, length by length: the encoder's ASCII loop (handing
 // over to the general loop at the first non-ASCII unit) and the native path
 // from 40 units; the decoder's direct String.fromCharCode calls (up to 16
-// ASCII bytes or 16 code units), `apply` above, TextDecoder above 128 bytes.
+// ASCII bytes or 16 code units), `apply` above, TextDecoder above 64 bytes.
 // Every length from 0 to 160 in each shape, against ts-proto both ways.
 import { describe, expect, it } from "vitest";
 import { UserStatusChangedNotification } from "../../generated/ts-proto/presence/v1/operations.js";
