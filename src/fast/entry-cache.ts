@@ -1,10 +1,17 @@
 // Each user's status kept pre-encoded as a complete `statuses` entry
 // (tag 0x0a, length, UserStatus), so a query is answered by splicing bytes.
 //
-// Invalidation: an entry is a pure function of one UserStatus value. Call
-// `put(status)` on every change of a user's status (the same place the change
-// notification is produced) and `delete(userId)` when the user is removed;
-// the cache never reads the source of truth by itself, and mutating a
+// Invalidation: an entry is a pure function of one UserStatus value. Two ways
+// to keep entries current:
+// - explicit: call `put(status)` on every change of a user's status (the same
+//   place the change notification is produced) and `delete(userId)` when the
+//   user is removed; `get(userId)` then serves the current entry;
+// - by version: `entryFor(status)` serves the cached entry only when it was
+//   encoded from the same user at the same version, and re-encodes otherwise.
+//   This relies on the spec's rule that a user's `version` grows on every
+//   visible change (docs/engine.md); a status without a version (0n) is
+//   always encoded afresh.
+// The cache never reads the source of truth by itself, and mutating a
 // UserStatus object in place after `put` does not update its entry. Entries
 // are the same bytes in GetUserStatusResponse and UserStatusChangedNotification
 // (both use field 1), and do not depend on the query.
@@ -21,6 +28,8 @@ class Slot {
   constructor(
     public userId: string,
     public entry: Uint8Array,
+    /** The `version` the entry was encoded from. */
+    public version: bigint,
     /** Set on every read or write; cleared as the clock hand passes. */
     public referenced: boolean,
     /** Position in `slots`. */
@@ -72,11 +81,12 @@ export class StatusEntryCache {
     if (existing !== undefined) {
       this.entryBytes += entry.length - existing.entry.length;
       existing.entry = entry;
+      existing.version = status.version;
       existing.referenced = true;
       return entry;
     }
     if (this.slots.length >= this.maxEntries) this.evictOne();
-    const slot = new Slot(status.userId, entry, true, this.slots.length);
+    const slot = new Slot(status.userId, entry, status.version, true, this.slots.length);
     this.slots.push(slot);
     this.byUserId.set(status.userId, slot);
     this.entryBytes += entry.length;
@@ -89,6 +99,20 @@ export class StatusEntryCache {
     if (slot === undefined) return undefined;
     slot.referenced = true;
     return slot.entry;
+  }
+
+  /**
+   * The entry of `status`: the cached one when it was encoded from this user
+   * at this same non-zero version (marking it recently used), otherwise
+   * `put(status)`. See the invalidation rules above.
+   */
+  entryFor(status: UserStatus): Uint8Array {
+    const slot = this.byUserId.get(status.userId);
+    if (slot !== undefined && slot.version === status.version && status.version !== 0n) {
+      slot.referenced = true;
+      return slot.entry;
+    }
+    return this.put(status);
   }
 
   has(userId: string): boolean {

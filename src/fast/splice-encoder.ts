@@ -2,6 +2,9 @@
 // a Frame) by splicing cached entries: one Map lookup and one copy per user.
 // Byte-identical to ts-proto encoding the same statuses, as long as the cache
 // holds each user's current status (see entry-cache.ts on invalidation).
+// Three inputs: user ids (the cache is kept current with `put`, a loader
+// fills misses), the statuses themselves (entries validated by version, as
+// the server uses it), or entries the caller already holds.
 import type { UserError } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import {
@@ -10,12 +13,17 @@ import {
   FRAME_REQUEST_ID_TAG,
   FRAME_USER_STATUS_CHANGED_TAG,
 } from "./batch-encoder.js";
+import { EncodeError } from "../codec/errors.js";
 import { writeUserErrorEntry } from "./entry.js";
 import type { StatusEntryCache } from "./entry-cache.js";
 import { ByteWriter, fieldError, growAt } from "./writer.js";
 
 /** Loads a user's current status on a cache miss (the server's source of truth). */
 export type StatusLoader = (userId: string) => UserStatus;
+
+const noLoader: StatusLoader = (userId) => {
+  throw new EncodeError(`no cached entry for user ${JSON.stringify(userId)} and no loader`);
+};
 
 /**
  * Splicing encoder over a StatusEntryCache, with a reused buffer.
@@ -28,7 +36,7 @@ export class SplicedStatusEncoder {
 
   constructor(
     private readonly cache: StatusEntryCache,
-    private readonly load: StatusLoader,
+    private readonly load: StatusLoader = noLoader,
     initialCapacity = 64 * 1024,
   ) {
     this.writer = new ByteWriter(initialCapacity);
@@ -65,6 +73,33 @@ export class SplicedStatusEncoder {
     }
     w.pos = pos;
     for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    return w.pos;
+  }
+
+  /**
+   * Frame { request_id, get_user_status_response } from the statuses
+   * themselves, each entry taken from the cache when it was encoded at the
+   * same version (`StatusEntryCache.entryFor`), else encoded and cached.
+   */
+  writeGetUserStatusResponseFrameFromStatuses(requestId: number, statuses: readonly UserStatus[], errors: readonly UserError[] = []): number {
+    const w = this.writer;
+    this.startFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG);
+    const reserved = bodyLengthPrefixGuess(statuses.length, errors.length);
+    const at = w.reserveLength(reserved);
+    this.spliceStatuses(statuses);
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    w.finishLength(at, reserved, w.pos);
+    return w.pos;
+  }
+
+  /** Frame { request_id, user_status_changed } from the statuses themselves (see above). */
+  writeUserStatusChangedFrameFromStatuses(requestId: number, statuses: readonly UserStatus[]): number {
+    const w = this.writer;
+    this.startFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG);
+    const reserved = bodyLengthPrefixGuess(statuses.length, 0);
+    const at = w.reserveLength(reserved);
+    this.spliceStatuses(statuses);
+    w.finishLength(at, reserved, w.pos);
     return w.pos;
   }
 
@@ -138,6 +173,20 @@ export class SplicedStatusEncoder {
     for (let i = 0; i < userIds.length; i++) {
       const userId = userIds[i]!;
       const entry = cache.get(userId) ?? cache.put(this.load(userId));
+      if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
+      buf.set(entry, pos);
+      pos += entry.length;
+    }
+    w.pos = pos;
+  }
+
+  private spliceStatuses(statuses: readonly UserStatus[]): void {
+    const w = this.writer;
+    const cache = this.cache;
+    let buf = w.buf;
+    let pos = w.pos;
+    for (let i = 0; i < statuses.length; i++) {
+      const entry = cache.entryFor(statuses[i]!);
       if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
       buf.set(entry, pos);
       pos += entry.length;

@@ -7,7 +7,7 @@ import {
   UserStatusChangedNotification,
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import { ConfigError } from "../../src/codec/errors.js";
+import { ConfigError, EncodeError } from "../../src/codec/errors.js";
 import { StatusEntryCache } from "../../src/fast/entry-cache.js";
 import { SplicedStatusEncoder } from "../../src/fast/splice-encoder.js";
 import { userError, userStatus } from "./arbitraries.js";
@@ -87,6 +87,50 @@ describe("cached-splice path", () => {
     encoder.writeGetUserStatusResponse(["alice", "bob", "alice"]);
     encoder.writeGetUserStatusResponse(["bob"]);
     expect(loads).toEqual(["alice", "bob"]);
+  });
+});
+
+describe("cached-splice path from statuses, entries validated by version", () => {
+  // Engine-like history: each change of a user raises that user's version by one.
+  const history = fc.array(fc.tuple(userId, userStatus), { maxLength: 30 });
+
+  it("is byte-identical to ts-proto under every order of changes, queries and evictions", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), history, fc.array(fc.array(userId, { maxLength: 8 }), { minLength: 1, maxLength: 10 }), (maxEntries, changes, queries) => {
+        const current = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
+        const cache = new StatusEntryCache({ maxEntries });
+        const encoder = new SplicedStatusEncoder(cache, undefined, 8);
+        changes.forEach(([id, status], i) => {
+          current.set(id, { ...status, userId: id, version: current.get(id)!.version + 1n });
+          const statuses = queries[i % queries.length]!.map((queried) => current.get(queried)!);
+          const frame: Frame = { requestId: i, body: { $case: "getUserStatusResponse", value: { statuses, errors: [] } } };
+          const length = encoder.writeGetUserStatusResponseFrameFromStatuses(i, statuses);
+          expect(encoder.buffer.subarray(0, length)).toEqual(Frame.encode(frame).finish());
+          const pushed: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } };
+          const pushedLength = encoder.writeUserStatusChangedFrameFromStatuses(0, statuses);
+          expect(encoder.buffer.subarray(0, pushedLength)).toEqual(Frame.encode(pushed).finish());
+          expect(cache.size).toBeLessThanOrEqual(maxEntries);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("reuses an entry of the same user and version, and never one of version 0", () => {
+    const cache = new StatusEntryCache({ maxEntries: 4 });
+    const v1 = { ...blank("alice"), version: 1n, customStatus: "a" };
+    const first = cache.entryFor(v1);
+    expect(cache.entryFor({ ...v1 })).toBe(first);
+    expect(cache.entryFor({ ...v1, version: 2n, customStatus: "b" })).toEqual(UserStatusChangedNotification.encode({ statuses: [{ ...v1, version: 2n, customStatus: "b" }] }).finish());
+    const unversioned = { ...blank("bob"), customStatus: "x" };
+    cache.entryFor(unversioned);
+    const changed = { ...unversioned, customStatus: "y" };
+    expect(cache.entryFor(changed)).toEqual(UserStatusChangedNotification.encode({ statuses: [changed] }).finish());
+  });
+
+  it("without a loader, a user-id query of an uncached user is an EncodeError", () => {
+    const encoder = new SplicedStatusEncoder(new StatusEntryCache({ maxEntries: 2 }));
+    expect(() => encoder.writeGetUserStatusResponse(["nobody"])).toThrow(EncodeError);
   });
 });
 
