@@ -2,7 +2,7 @@
 // before/after comparisons while tuning (the suite of record is `npm run bench`).
 // One operation per process, so none measures another's garbage or JIT state:
 //   node --import tsx bench/quick.ts <op> [rounds]
-// ops: ts-encode fast-encode splice splice-entries memcpy ts-decode fast-decode
+// ops: ts-encode fast-encode splice splice-statuses splice-entries memcpy ts-decode fast-decode
 // Prints the minimum and the median of `rounds` (default 21) rounds of 200 calls.
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
 import { decodeGetUserStatusResponse, SplicedStatusEncoder, StatusBatchEncoder, StatusEntryCache } from "../src/fast/index.js";
@@ -23,6 +23,7 @@ const ops: Record<string, () => unknown> = {
   "ts-encode": () => GetUserStatusResponse.encode(response).finish(),
   "fast-encode": () => encoder.writeGetUserStatusResponse(response),
   splice: () => spliced.writeGetUserStatusResponse(userIds, response.errors),
+  "splice-statuses": () => spliced.writeGetUserStatusResponseFromStatuses(response.statuses, response.errors),
   "splice-entries": () => spliced.writeGetUserStatusResponseFromEntries(entries, response.errors),
   memcpy: () => target.set(bytes),
   "ts-decode": () => GetUserStatusResponse.decode(bytes),

@@ -27,6 +27,7 @@ const ENCODE_VARIANTS = [
   "fast-single-pass-owned",
   "fast-single-pass-write",
   "fast-cached-splice",
+  "fast-cached-splice-statuses",
   "fast-cached-splice-entries",
   "memcpy",
 ];

@@ -77,6 +77,19 @@ export class SplicedStatusEncoder {
   }
 
   /**
+   * GetUserStatusResponse from the statuses themselves, each entry taken from
+   * the cache when it was encoded at the same version
+   * (`StatusEntryCache.entryFor`), else encoded and cached.
+   */
+  writeGetUserStatusResponseFromStatuses(statuses: readonly UserStatus[], errors: readonly UserError[] = []): number {
+    const w = this.writer;
+    w.pos = 0;
+    this.spliceStatuses(statuses);
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
+    return w.pos;
+  }
+
+  /**
    * Frame { request_id, get_user_status_response } from the statuses
    * themselves, each entry taken from the cache when it was encoded at the
    * same version (`StatusEntryCache.entryFor`), else encoded and cached.

@@ -106,6 +106,8 @@ describe("cached-splice path from statuses, entries validated by version", () =>
           const frame: Frame = { requestId: i, body: { $case: "getUserStatusResponse", value: { statuses, errors: [] } } };
           const length = encoder.writeGetUserStatusResponseFrameFromStatuses(i, statuses);
           expect(encoder.buffer.subarray(0, length)).toEqual(Frame.encode(frame).finish());
+          const bareLength = encoder.writeGetUserStatusResponseFromStatuses(statuses);
+          expect(encoder.buffer.subarray(0, bareLength)).toEqual(GetUserStatusResponse.encode({ statuses, errors: [] }).finish());
           const pushed: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } };
           const pushedLength = encoder.writeUserStatusChangedFrameFromStatuses(0, statuses);
           expect(encoder.buffer.subarray(0, pushedLength)).toEqual(Frame.encode(pushed).finish());
