@@ -3,7 +3,10 @@
 //   node --import tsx bench/floors.ts
 // - decode: creating the response's 1408 strings from UTF-8 (the fast
 //   decoder's own routine, and TextDecoder), against the whole fast decode;
-// - encode: the whole single-pass encode, for scale;
+// - encode: the whole single-pass encode, for scale, and its fixed parts:
+//   reading the strings' UTF-16 units (charCodeAt, what every JS encoder
+//   pays), writing them (the fast path's writeString), the 1,150 emptiness
+//   checks of `_unknownFields` (for…in) and the 1,000 64-bit fields;
 // - cached splice: 500 Map lookups by user id and 500 Uint8Array#set calls
 //   of the cached entries (and, for comparison, the same copies as JS byte
 //   loops), against one copy of the whole 32 KB.
@@ -13,6 +16,8 @@ import { StatusBatchEncoder } from "../src/fast/batch-encoder.js";
 import { decodeGetUserStatusResponse } from "../src/fast/decoder.js";
 import { StatusEntryCache } from "../src/fast/entry-cache.js";
 import { readString } from "../src/fast/utf8.js";
+import { hasUnknownFields } from "../src/fast/entry.js";
+import { ByteWriter, writeString, writeVersionFields } from "../src/fast/writer.js";
 import { makeDataset } from "./dataset.js";
 
 const dataset = makeDataset();
@@ -34,9 +39,36 @@ const entries = dataset.response.statuses.map((status) => cache.put(status));
 const target = new Uint8Array(reference.length * 2);
 
 const encoder = new StatusBatchEncoder();
+const stringWriter = new ByteWriter(reference.length * 2);
+const unitCount = strings.reduce((sum, s) => sum + s.length, 0);
+const messages = dataset.response.statuses.flatMap((s) => [s, ...s.onlineDevices]);
 
 const cases: [string, () => unknown][] = [
   ["encode: whole fast single-pass encode", () => encoder.writeGetUserStatusResponse(dataset.response)],
+  [`encode: read ${unitCount} UTF-16 units of ${strings.length} strings (charCodeAt)`, () => {
+    let n = 0;
+    for (let i = 0; i < strings.length; i++) {
+      const s = strings[i]!;
+      for (let k = 0; k < s.length; k++) n += s.charCodeAt(k);
+    }
+    return n;
+  }],
+  [`encode: write the ${strings.length} strings (writeString)`, () => {
+    let pos = 0;
+    for (let i = 0; i < strings.length; i++) pos = writeString(stringWriter, stringWriter.buf, pos, strings[i]!);
+    return pos;
+  }],
+  [`encode: ${messages.length} empty _unknownFields checks (for…in)`, () => {
+    let n = 0;
+    for (let i = 0; i < messages.length; i++) if (hasUnknownFields(messages[i]!._unknownFields)) n++;
+    return n;
+  }],
+  ["encode: 500 version + changed_at_ms pairs (writeVersionFields)", () => {
+    let pos = 0;
+    const statuses = dataset.response.statuses;
+    for (let i = 0; i < statuses.length; i++) pos = writeVersionFields(stringWriter.buf, pos, statuses[i]!.version, statuses[i]!.changedAtMs);
+    return pos;
+  }],
   ["decode: whole fast decode", () => decodeGetUserStatusResponse(reference)],
   [`decode: ${strings.length} strings, readString`, () => {
     let n = 0;
