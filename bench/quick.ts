@@ -2,7 +2,8 @@
 // before/after comparisons while tuning (the suite of record is `npm run bench`).
 // One operation per process, so none measures another's garbage or JIT state:
 //   node --import tsx bench/quick.ts <op> [rounds]
-// ops: ts-encode fast-encode splice splice-statuses splice-entries memcpy ts-decode fast-decode
+// ops: ts-encode fast-encode fast-encode-plain splice splice-statuses splice-entries memcpy ts-decode fast-decode
+// (fast-encode-plain: the same statuses without `_unknownFields`, as the engine builds them)
 // Prints the minimum and the median of `rounds` (default 21) rounds of 200 calls.
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
 import { decodeGetUserStatusResponse, SplicedStatusEncoder, StatusBatchEncoder, StatusEntryCache } from "../src/fast/index.js";
@@ -18,10 +19,24 @@ const spliced = new SplicedStatusEncoder(cache, () => {
   throw new Error("every entry is cached");
 });
 const target = new Uint8Array(bytes.length);
+// Object literals in one shape, as UserState.snapshot() builds them (rest/spread copies would not be).
+const plain = {
+  statuses: response.statuses.map((s) => ({
+    userId: s.userId,
+    statusType: s.statusType,
+    customStatus: s.customStatus,
+    onlineDevices: s.onlineDevices.map((d) => ({ deviceId: d.deviceId, platform: d.platform })),
+    version: s.version,
+    changedAtMs: s.changedAtMs,
+    reason: s.reason,
+  })),
+  errors: response.errors,
+};
 
 const ops: Record<string, () => unknown> = {
   "ts-encode": () => GetUserStatusResponse.encode(response).finish(),
   "fast-encode": () => encoder.writeGetUserStatusResponse(response),
+  "fast-encode-plain": () => encoder.writeGetUserStatusResponse(plain),
   splice: () => spliced.writeGetUserStatusResponse(userIds, response.errors),
   "splice-statuses": () => spliced.writeGetUserStatusResponseFromStatuses(response.statuses, response.errors),
   "splice-entries": () => spliced.writeGetUserStatusResponseFromEntries(entries, response.errors),
