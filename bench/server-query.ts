@@ -1,0 +1,68 @@
+// The reference server's work for one 500-user GetUserStatus query, without
+// the socket: the engine (validation, rate limit, lookups, statuses) and the
+// FrameEncoder (entries reused by version, spliced into the Frame). In one
+// process, on simulated time; for before/after comparisons of the server path.
+//   node --import tsx bench/server-query.ts [queries]
+// 250 users have a custom status (ASCII or CJK); every user has one device.
+import type { Frame } from "../generated/ts-proto/presence/v1/frame.js";
+import { Platform } from "../generated/ts-proto/presence/v1/status.js";
+import { InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect } from "../src/engine/index.js";
+import { FrameEncoder } from "../src/server/frame-encoder.js";
+
+const USERS = 500;
+const userIds = Array.from({ length: USERS }, (_, i) => `user_${(10_000_000 + i * 7919).toString(36)}`);
+const { clock, timers } = simulatedTime(1_700_000_000_000);
+const frames: Frame[] = [];
+const engine = new PresenceEngine({
+  clock,
+  timers,
+  sink: (effect: EngineEffect) => {
+    if (effect.type === "send") frames.push(effect.frame);
+  },
+  directory: new InMemoryUserDirectory([...userIds, "querier"]),
+  config: { plan: "premium", featureEnabled: true },
+});
+
+let requestId = 1;
+function login(connectionId: string, userId: string, deviceId: string): void {
+  engine.connect(connectionId);
+  engine.receive(connectionId, {
+    requestId: requestId++,
+    body: { $case: "loginRequest", value: { userId, token: "t", platform: Platform.PLATFORM_IOS, deviceId, clientVersion: "bench/1" } },
+  });
+}
+userIds.forEach((userId, i) => {
+  login(`c${i}`, userId, `dev-${i.toString(16)}`);
+  if (i % 2 === 0) {
+    const customStatus = i % 4 === 0 ? "in a meeting" : "出差中，周一回来";
+    engine.receive(`c${i}`, { requestId: requestId++, body: { $case: "setSelfStatusRequest", value: { customStatus } } });
+  }
+});
+login("q", "querier", "q-dev");
+
+const encoder = new FrameEncoder();
+const query = { $case: "getUserStatusRequest" as const, value: { userIds } };
+const queries = Number(process.argv[2] ?? 3000);
+const warmUp = Math.floor(queries / 3);
+let engineNs = 0n;
+let encodeNs = 0n;
+let bytes = 0;
+for (let i = 0; i < queries; i++) {
+  // 20 queries per 5 s are allowed: keep under the rate limit.
+  timers.advanceBy(300);
+  frames.length = 0;
+  const t0 = process.hrtime.bigint();
+  engine.receive("q", { requestId: requestId++, body: query });
+  const t1 = process.hrtime.bigint();
+  const frame = frames[0];
+  if (frame?.body?.$case !== "getUserStatusResponse") throw new Error(`expected a response, got ${frame?.body?.$case}`);
+  bytes = encoder.encode(frame, 1 << 20).length;
+  const t2 = process.hrtime.bigint();
+  if (i >= warmUp) {
+    engineNs += t1 - t0;
+    encodeNs += t2 - t1;
+  }
+}
+const measured = queries - warmUp;
+const us = (ns: bigint) => (Number(ns) / measured / 1000).toFixed(1);
+process.stdout.write(`${USERS}-user query, ${bytes}-byte frame: engine ${us(engineNs)} µs, frame encoder ${us(encodeNs)} µs (mean of ${measured})\n`);
