@@ -26,8 +26,6 @@ export class UserState {
   private version = 0n;
   private changedAtMs = 0n;
   private reason = StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED;
-  /** The last snapshot; every visible change raises the version, which retires it. */
-  private snapshotCache: Readonly<UserStatus> | undefined;
 
   constructor(readonly userId: string) {}
 
@@ -73,16 +71,8 @@ export class UserState {
     this.reason = reason;
   }
 
-  /**
-   * The user's status as sent on the wire. The same frozen object until the
-   * next visible change: a 500-user query builds no new objects for users
-   * that did not change, and the server's entry cache finds them by version.
-   * (Every mutation here is followed by `bump` in the same engine event.)
-   */
-  snapshot(): Readonly<UserStatus> {
-    const cached = this.snapshotCache;
-    if (cached !== undefined && cached.version === this.version) return cached;
-    const snapshot: UserStatus = {
+  snapshot(): UserStatus {
+    return {
       userId: this.userId,
       statusType: this.statusType,
       customStatus: this.customStatus,
@@ -91,10 +81,6 @@ export class UserState {
       changedAtMs: this.changedAtMs,
       reason: this.reason,
     };
-    for (const device of snapshot.onlineDevices) Object.freeze(device);
-    Object.freeze(snapshot.onlineDevices);
-    this.snapshotCache = Object.freeze(snapshot);
-    return snapshot;
   }
 }
 

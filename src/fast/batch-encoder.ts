@@ -79,7 +79,7 @@ export class StatusBatchEncoder {
     w.ensure(16);
     const requestId = frame.requestId;
     if (requestId !== 0) {
-      if (requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
+      if (typeof requestId !== "number" || requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
       w.buf[w.pos++] = FRAME_REQUEST_ID_TAG;
       w.varint32(requestId);
     }

@@ -58,7 +58,7 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   const statusType = status.statusType;
   if (statusType !== 0) {
     buf[pos++] = 0x10;
-    if ((statusType & 0x7f) === statusType) buf[pos++] = statusType;
+    if (typeof statusType === "number" && (statusType & 0x7f) === statusType) buf[pos++] = statusType;
     else pos = writeCheckedInt32(buf, pos, statusType, "UserStatus.statusType");
   }
   if (customStatus.length !== 0) {
@@ -73,7 +73,7 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   const reason = status.reason;
   if (reason !== 0) {
     buf[pos++] = 0x38;
-    if ((reason & 0x7f) === reason) buf[pos++] = reason;
+    if (typeof reason === "number" && (reason & 0x7f) === reason) buf[pos++] = reason;
     else pos = writeCheckedInt32(buf, pos, reason, "UserStatus.reason");
   }
   const unknown = status._unknownFields;
@@ -111,7 +111,7 @@ function writeDevices(w: ByteWriter, pos: number, devices: Device[]): number {
     const platform = device.platform;
     if (platform !== 0) {
       buf[pos++] = 0x10;
-      if ((platform & 0x7f) === platform) buf[pos++] = platform;
+      if (typeof platform === "number" && (platform & 0x7f) === platform) buf[pos++] = platform;
       else pos = writeCheckedInt32(buf, pos, platform, "Device.platform");
     }
     const deviceUnknown = device._unknownFields;

@@ -171,7 +171,7 @@ export class SplicedStatusEncoder {
     w.pos = 0;
     w.ensure(16);
     if (requestId !== 0) {
-      if (requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
+      if (typeof requestId !== "number" || requestId >>> 0 !== requestId) throw fieldError("Frame.requestId", "a uint32", requestId);
       w.buf[w.pos++] = FRAME_REQUEST_ID_TAG;
       w.varint32(requestId);
     }

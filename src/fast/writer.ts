@@ -269,10 +269,10 @@ export function fieldError(field: string, expected: string, value: unknown): Enc
 /**
  * An int32 or enum value after its tag, for values outside 0-127: the entry
  * writers store those (every value the spec's enums define) as one byte
- * inline, after `(value & 0x7f) === value`, which also sends non-integers here
- * to be rejected.
+ * inline, after `typeof value === "number" && (value & 0x7f) === value`,
+ * which sends non-integers and non-numbers here to be rejected.
  */
 export function writeCheckedInt32(buf: Uint8Array, pos: number, value: number, field: string): number {
-  if ((value | 0) !== value) throw fieldError(field, "an int32", value);
+  if (typeof value !== "number" || (value | 0) !== value) throw fieldError(field, "an int32", value);
   return writeInt32(buf, pos, value);
 }

@@ -148,10 +148,13 @@ describe("values out of range are rejected with EncodeError, as ts-proto rejects
     ["onlineDevices not an array", status({ onlineDevices: undefined as unknown as [] })],
     ["NaN reason", status({ reason: NaN })],
     ["fractional platform", status({ onlineDevices: [{ deviceId: "d", platform: 2.5 as Platform, _unknownFields: {} }] })],
+    ["bigint statusType", status({ statusType: 1n as unknown as UserStatus["statusType"] })],
+    ["symbol reason", status({ reason: Symbol("r") as unknown as number })],
   ];
   it.each(cases)("%s", (_, bad) => {
     const notification = { statuses: [bad] };
     expect(() => UserStatusChangedNotification.encode(notification).finish()).toThrow();
+    // The typed error, not a TypeError from the arithmetic on the value.
     expect(() => encodeUserStatusChanged(notification)).toThrow(EncodeError);
   });
 
@@ -167,8 +170,8 @@ describe("values out of range are rejected with EncodeError, as ts-proto rejects
     expect(() => encodeUserStatusChanged({ statuses: [status({ version: -1n })] })).toThrow("UserStatus.version must be a uint64 bigint, got -1");
   });
 
-  it("enum values outside 0-127 are written as ts-proto writes them (negative: 10 bytes)", () => {
-    for (const value of [-1, 128, 2 ** 31 - 1, -(2 ** 31)]) {
+  it("enum values outside 0-127 are written as ts-proto writes them (negative: 10 bytes; -0 omitted like 0)", () => {
+    for (const value of [-1, 128, 2 ** 31 - 1, -(2 ** 31), -0]) {
       const notification = { statuses: [status({ statusType: value as UserStatus["statusType"], reason: value })] };
       expect(encodeUserStatusChanged(notification)).toEqual(UserStatusChangedNotification.encode(notification).finish());
     }
@@ -183,6 +186,7 @@ describe("values out of range are rejected with EncodeError, as ts-proto rejects
     const frame: StatusFrame = { requestId: -1, body: { $case: "userStatusChanged", value: { statuses: [] } } };
     expect(() => Frame.encode(frame).finish()).toThrow();
     expect(() => encodeStatusFrame(frame)).toThrow(EncodeError);
+    expect(() => encodeStatusFrame({ ...frame, requestId: 1n as unknown as number })).toThrow(EncodeError);
   });
 
   it("a frame with another body kind", () => {

@@ -96,24 +96,30 @@ describe("cached-splice path from statuses, entries validated by version", () =>
 
   it("is byte-identical to ts-proto under every order of changes, queries and evictions", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), history, fc.array(fc.array(userId, { maxLength: 8 }), { minLength: 1, maxLength: 10 }), (maxEntries, changes, queries) => {
-        const current = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
-        const cache = new StatusEntryCache({ maxEntries });
-        const encoder = new SplicedStatusEncoder(cache, undefined, 8);
-        changes.forEach(([id, status], i) => {
-          current.set(id, { ...status, userId: id, version: current.get(id)!.version + 1n });
-          const statuses = queries[i % queries.length]!.map((queried) => current.get(queried)!);
-          const frame: Frame = { requestId: i, body: { $case: "getUserStatusResponse", value: { statuses, errors: [] } } };
-          const length = encoder.writeGetUserStatusResponseFrameFromStatuses(i, statuses);
-          expect(encoder.buffer.subarray(0, length)).toEqual(Frame.encode(frame).finish());
-          const bareLength = encoder.writeGetUserStatusResponseFromStatuses(statuses);
-          expect(encoder.buffer.subarray(0, bareLength)).toEqual(GetUserStatusResponse.encode({ statuses, errors: [] }).finish());
-          const pushed: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } };
-          const pushedLength = encoder.writeUserStatusChangedFrameFromStatuses(0, statuses);
-          expect(encoder.buffer.subarray(0, pushedLength)).toEqual(Frame.encode(pushed).finish());
-          expect(cache.size).toBeLessThanOrEqual(maxEntries);
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        history,
+        fc.array(fc.array(userId, { maxLength: 8 }), { minLength: 1, maxLength: 10 }),
+        fc.array(userError, { maxLength: 2 }),
+        (maxEntries, changes, queries, errors) => {
+          const current = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
+          const cache = new StatusEntryCache({ maxEntries });
+          const encoder = new SplicedStatusEncoder(cache, undefined, 8);
+          changes.forEach(([id, status], i) => {
+            current.set(id, { ...status, userId: id, version: current.get(id)!.version + 1n });
+            const statuses = queries[i % queries.length]!.map((queried) => current.get(queried)!);
+            const frame: Frame = { requestId: i, body: { $case: "getUserStatusResponse", value: { statuses, errors } } };
+            const length = encoder.writeGetUserStatusResponseFrameFromStatuses(i, statuses, errors);
+            expect(encoder.buffer.subarray(0, length)).toEqual(Frame.encode(frame).finish());
+            const bareLength = encoder.writeGetUserStatusResponseFromStatuses(statuses, errors);
+            expect(encoder.buffer.subarray(0, bareLength)).toEqual(GetUserStatusResponse.encode({ statuses, errors }).finish());
+            const pushed: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } };
+            const pushedLength = encoder.writeUserStatusChangedFrameFromStatuses(0, statuses);
+            expect(encoder.buffer.subarray(0, pushedLength)).toEqual(Frame.encode(pushed).finish());
+            expect(cache.size).toBeLessThanOrEqual(maxEntries);
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });
