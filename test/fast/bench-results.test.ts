@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkBenchResults } from "../../bench/check-results.js";
@@ -15,4 +16,15 @@ describe("bench/results/latest.json", () => {
     report.results[0]!.us_per_op = "fast";
     expect(checkBenchResults(report)).toEqual(["results[0].us_per_op is not a finite number", "no encode result for memcpy"]);
   });
+});
+
+describe("bench/server-query.ts", () => {
+  it("runs the server's query path and reports both parts", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "bench/server-query.ts", "30"], {
+      cwd: new URL("../..", import.meta.url),
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^500-user query, \d+-byte frame: engine [\d.]+ µs, frame encoder [\d.]+ µs \(mean of 20\)\n$/);
+  }, 30_000);
 });
