@@ -98,6 +98,8 @@ interface Refusal {
 /** The ids in first-seen order, each once. */
 const distinct = (userIds: readonly string[]): string[] => [...new Set(userIds)];
 
+const accountNotFound = (userId: string): UserError => ({ userId, code: ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND, message: "account not found" });
+
 export class PresenceEngine {
   private readonly config: AppConfig;
   private readonly clock: Clock;
@@ -349,12 +351,16 @@ export class PresenceEngine {
       const refusal = this.refuseFeature(self, "query");
       if (refusal) return this.replyError(connection, requestId, refusal);
     }
-    const { found, errors } = this.lookUp(userIds);
-    if (found.length === 0) return this.replyAllFailed(connection, requestId, errors);
-    this.send(connection.id, requestId, {
-      $case: "getUserStatusResponse",
-      value: { statuses: found.map((id) => this.statusOf(id)).filter((s) => s !== undefined), errors },
-    });
+    // One lookup per user: statusOf answers both "is it known" and "its status".
+    const statuses: UserStatus[] = [];
+    const errors: UserError[] = [];
+    for (const userId of userIds) {
+      const status = this.statusOf(userId);
+      if (status) statuses.push(status);
+      else errors.push(accountNotFound(userId));
+    }
+    if (statuses.length === 0) return this.replyAllFailed(connection, requestId, errors);
+    this.send(connection.id, requestId, { $case: "getUserStatusResponse", value: { statuses, errors } });
   }
 
   private subscribe(connection: Connection, requestId: number, self: string, request: SubscribeUserStatusRequest): void {
@@ -407,7 +413,7 @@ export class PresenceEngine {
     const errors: UserError[] = [];
     for (const userId of userIds) {
       if (this.users.has(userId) || this.directory.exists(userId)) found.push(userId);
-      else errors.push({ userId, code: ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND, message: "account not found" });
+      else errors.push(accountNotFound(userId));
     }
     return { found, errors };
   }
