@@ -21,6 +21,11 @@ import { ByteWriter, fieldError, growAt } from "./writer.js";
 /** Loads a user's current status on a cache miss (the server's source of truth). */
 export type StatusLoader = (userId: string) => UserStatus;
 
+/** Whose entries to splice: user ids (cache kept current by the caller) or the statuses themselves. */
+type Users = readonly string[] | readonly UserStatus[];
+
+const NO_ERRORS: readonly UserError[] = [];
+
 const noLoader: StatusLoader = (userId) => {
   throw new EncodeError(`no cached entry for user ${JSON.stringify(userId)} and no loader`);
 };
@@ -49,11 +54,9 @@ export class SplicedStatusEncoder {
 
   /** GetUserStatusResponse with the statuses of `userIds` (in order) and `errors`. */
   writeGetUserStatusResponse(userIds: readonly string[], errors: readonly UserError[] = []): number {
-    const w = this.writer;
-    w.pos = 0;
-    this.spliceEntries(userIds);
-    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
-    return w.pos;
+    this.writer.pos = 0;
+    this.writeBody(userIds, errors);
+    return this.writer.pos;
   }
 
   /**
@@ -82,68 +85,36 @@ export class SplicedStatusEncoder {
    * (`StatusEntryCache.entryFor`), else encoded and cached.
    */
   writeGetUserStatusResponseFromStatuses(statuses: readonly UserStatus[], errors: readonly UserError[] = []): number {
-    const w = this.writer;
-    w.pos = 0;
-    this.spliceStatuses(statuses);
-    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
-    return w.pos;
-  }
-
-  /**
-   * Frame { request_id, get_user_status_response } from the statuses
-   * themselves, each entry taken from the cache when it was encoded at the
-   * same version (`StatusEntryCache.entryFor`), else encoded and cached.
-   */
-  writeGetUserStatusResponseFrameFromStatuses(requestId: number, statuses: readonly UserStatus[], errors: readonly UserError[] = []): number {
-    const w = this.writer;
-    this.startFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG);
-    const reserved = bodyLengthPrefixGuess(statuses.length, errors.length);
-    const at = w.reserveLength(reserved);
-    this.spliceStatuses(statuses);
-    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
-    w.finishLength(at, reserved, w.pos);
-    return w.pos;
-  }
-
-  /** Frame { request_id, user_status_changed } from the statuses themselves (see above). */
-  writeUserStatusChangedFrameFromStatuses(requestId: number, statuses: readonly UserStatus[]): number {
-    const w = this.writer;
-    this.startFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG);
-    const reserved = bodyLengthPrefixGuess(statuses.length, 0);
-    const at = w.reserveLength(reserved);
-    this.spliceStatuses(statuses);
-    w.finishLength(at, reserved, w.pos);
-    return w.pos;
+    this.writer.pos = 0;
+    this.writeBody(statuses, errors);
+    return this.writer.pos;
   }
 
   /** UserStatusChangedNotification with the statuses of `userIds`. */
   writeUserStatusChanged(userIds: readonly string[]): number {
     this.writer.pos = 0;
-    this.spliceEntries(userIds);
+    this.writeBody(userIds, NO_ERRORS);
     return this.writer.pos;
   }
 
   /** Frame { request_id, get_user_status_response (field 6) }. */
   writeGetUserStatusResponseFrame(requestId: number, userIds: readonly string[], errors: readonly UserError[] = []): number {
-    const w = this.writer;
-    this.startFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG);
-    const reserved = bodyLengthPrefixGuess(userIds.length, errors.length);
-    const at = w.reserveLength(reserved);
-    this.spliceEntries(userIds);
-    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
-    w.finishLength(at, reserved, w.pos);
-    return w.pos;
+    return this.writeFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG, userIds, errors);
   }
 
   /** Frame { request_id, user_status_changed (field 4) }; pushes use request id 0. */
   writeUserStatusChangedFrame(requestId: number, userIds: readonly string[]): number {
-    const w = this.writer;
-    this.startFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG);
-    const reserved = bodyLengthPrefixGuess(userIds.length, 0);
-    const at = w.reserveLength(reserved);
-    this.spliceEntries(userIds);
-    w.finishLength(at, reserved, w.pos);
-    return w.pos;
+    return this.writeFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG, userIds, NO_ERRORS);
+  }
+
+  /** Frame { request_id, get_user_status_response } from the statuses themselves (entries by version, as above). */
+  writeGetUserStatusResponseFrameFromStatuses(requestId: number, statuses: readonly UserStatus[], errors: readonly UserError[] = []): number {
+    return this.writeFrame(requestId, FRAME_GET_USER_STATUS_RESPONSE_TAG, statuses, errors);
+  }
+
+  /** Frame { request_id, user_status_changed } from the statuses themselves (entries by version, as above). */
+  writeUserStatusChangedFrameFromStatuses(requestId: number, statuses: readonly UserStatus[]): number {
+    return this.writeFrame(requestId, FRAME_USER_STATUS_CHANGED_TAG, statuses, NO_ERRORS);
   }
 
   encodeGetUserStatusResponseView(userIds: readonly string[], errors: readonly UserError[] = []): Uint8Array {
@@ -166,7 +137,8 @@ export class SplicedStatusEncoder {
     return this.writer.buf.subarray(0, length);
   }
 
-  private startFrame(requestId: number, bodyTag: number): void {
+  /** The Frame's request id and body tag, then the body with its length prefix. */
+  private writeFrame(requestId: number, bodyTag: number, users: Users, errors: readonly UserError[]): number {
     const w = this.writer;
     w.pos = 0;
     w.ensure(16);
@@ -176,34 +148,28 @@ export class SplicedStatusEncoder {
       w.varint32(requestId);
     }
     w.buf[w.pos++] = bodyTag;
+    const reserved = bodyLengthPrefixGuess(users.length, errors.length);
+    const at = w.reserveLength(reserved);
+    this.writeBody(users, errors);
+    w.finishLength(at, reserved, w.pos);
+    return w.pos;
   }
 
-  private spliceEntries(userIds: readonly string[]): void {
+  /** One entry per user, spliced, then the per-user errors (field 2, written in full). */
+  private writeBody(users: Users, errors: readonly UserError[]): void {
     const w = this.writer;
     const cache = this.cache;
     let buf = w.buf;
     let pos = w.pos;
-    for (let i = 0; i < userIds.length; i++) {
-      const userId = userIds[i]!;
-      const entry = cache.get(userId) ?? cache.put(this.load(userId));
+    for (let i = 0; i < users.length; i++) {
+      const user = users[i]!;
+      // By user id the cache must be current (`put` on change; the loader on a miss); by status, the version decides.
+      const entry = typeof user === "string" ? (cache.get(user) ?? cache.put(this.load(user))) : cache.entryFor(user);
       if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
       buf.set(entry, pos);
       pos += entry.length;
     }
     w.pos = pos;
-  }
-
-  private spliceStatuses(statuses: readonly UserStatus[]): void {
-    const w = this.writer;
-    const cache = this.cache;
-    let buf = w.buf;
-    let pos = w.pos;
-    for (let i = 0; i < statuses.length; i++) {
-      const entry = cache.entryFor(statuses[i]!);
-      if (pos + entry.length > buf.length) buf = growAt(w, pos, entry.length);
-      buf.set(entry, pos);
-      pos += entry.length;
-    }
-    w.pos = pos;
+    for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
   }
 }
