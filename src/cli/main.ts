@@ -7,8 +7,7 @@ import { MESSAGE_NAMES, decodeMessage, encodeMessage, isMessageName, type Messag
 import { fromCanonicalJson, toCanonicalJson } from "../codec/json.js";
 import { DelimitedSplitter, encodeDelimited } from "../codec/stream.js";
 import { SPEC_LIMITS } from "../spec/limits.js";
-import { DEV_SECRET } from "../server/config.js";
-import { createToken } from "../server/token.js";
+import { DEV_SECRET, createToken } from "../token/token.js";
 import { parseBytes, formatBytes, BYTE_FORMATS, type ByteFormat } from "./bytes.js";
 
 const USAGE = `presence-wire: the presence.v1 wire format on the command line

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "../codec/errors.js";
 import type { AppConfigInput, Plan } from "../engine/index.js";
 import { SPEC_LIMITS, type LimitsConfig } from "../spec/limits.js";
+import { DEV_SECRET, MIN_SECRET_LENGTH } from "../token/token.js";
 import type { LogLevel } from "./log.js";
 
 export interface ServerConfig {
@@ -12,7 +13,7 @@ export interface ServerConfig {
   port: number;
   /** The WebSocket endpoint's path. */
   path: string;
-  /** HMAC-SHA256 secret for login tokens (at least 16 characters). */
+  /** HMAC-SHA256 secret for login tokens (at least MIN_SECRET_LENGTH characters). */
   secret: string;
   /** True when `secret` is the built-in development secret. */
   devSecret: boolean;
@@ -25,9 +26,6 @@ export interface ServerConfig {
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
 }
-
-/** For development only: the server warns when it runs with it. */
-export const DEV_SECRET = "presence-dev-secret-do-not-use-in-production";
 
 /**
  * Out of the box the reference server is a development server: premium plan
@@ -114,7 +112,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, file = en
     if (value !== undefined) limits[key] = parseInteger(envName(key), value, 1, 0xffffffff);
   }
   config.app = { ...config.app, limits };
-  if (config.secret.length < 16) throw new ConfigError("the secret must be at least 16 characters");
+  if (config.secret.length < MIN_SECRET_LENGTH) throw new ConfigError(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
   if (env.NODE_ENV === "production" && config.devSecret) {
     throw new ConfigError("set PRESENCE_SECRET: the development secret is refused when NODE_ENV=production");
   }

@@ -1,5 +1,5 @@
 export { CLOSE_CODES, startPresenceServer, type PresenceServer, type ServerOptions } from "./server.js";
-export { DEV_SECRET, defaultServerConfig, loadServerConfig, type ServerConfig } from "./config.js";
-export { createToken, verifyToken, type TokenClaims } from "./token.js";
+export { defaultServerConfig, loadServerConfig, type ServerConfig } from "./config.js";
+export { DEV_SECRET, createToken, verifyToken, type TokenClaims } from "../token/token.js";
 export { jsonLogger, silentLogger, type LogLevel, type Logger } from "./log.js";
 export { FrameEncoder } from "./frame-encoder.js";

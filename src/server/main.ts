@@ -4,7 +4,7 @@ import { PresenceWireError } from "../codec/errors.js";
 import { loadServerConfig } from "./config.js";
 import { jsonLogger } from "./log.js";
 import { startPresenceServer } from "./server.js";
-import { createToken } from "./token.js";
+import { createToken } from "../token/token.js";
 
 async function main(): Promise<void> {
   const config = loadServerConfig();

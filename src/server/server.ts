@@ -11,7 +11,7 @@ import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, type EngineEffe
 import { defaultServerConfig, type ServerConfig } from "./config.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { silentLogger, type Logger } from "./log.js";
-import { verifyToken } from "./token.js";
+import { verifyToken } from "../token/token.js";
 
 /** WebSocket close codes the server uses (RFC 6455 section 7.4). */
 export const CLOSE_CODES = {

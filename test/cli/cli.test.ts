@@ -3,9 +3,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { encodeDelimited } from "../../src/codec/stream.js";
-import { verifyToken } from "../../src/server/token.js";
-import { DEV_SECRET } from "../../src/server/config.js";
-
+import { DEV_SECRET, verifyToken } from "../../src/token/token.js";
 
 interface Run {
   code: number;

@@ -7,7 +7,7 @@ import { Platform } from "../../generated/ts-proto/presence/v1/status.js";
 import { decodeFrame, encodeFrame } from "../../src/codec/messages.js";
 import { PresenceClient, type PresenceClientOptions } from "../../src/client/index.js";
 import { startPresenceServer, type PresenceServer, type ServerOptions } from "../../src/server/server.js";
-import { createToken } from "../../src/server/token.js";
+import { createToken } from "../../src/token/token.js";
 
 export const SECRET = "e2e-secret-0123456789abcdef";
 

@@ -6,7 +6,7 @@ import { StatusChangeReason, UserStatusType, type UserStatus } from "../../gener
 import { PresenceRequestError, type PresenceClient } from "../../src/client/index.js";
 import { encodeFrame } from "../../src/codec/messages.js";
 import type { PresenceServer } from "../../src/server/server.js";
-import { createToken } from "../../src/server/token.js";
+import { createToken } from "../../src/token/token.js";
 import { RawPeer, SECRET, errorOf, eventually, sdkClient, startServer, tokenFor } from "./harness.js";
 
 const servers: PresenceServer[] = [];

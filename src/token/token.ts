@@ -1,10 +1,17 @@
-// Login tokens of the reference server: `base64url(payload).base64url(mac)`,
-// where payload is JSON {"sub": user id, "exp": expiry in Unix ms} and mac is
-// HMAC-SHA256 of the payload part under a secret shared with the
-// application's backend. Any backend can mint them; see docs/server.md.
+// Login tokens: `base64url(payload).base64url(mac)`, where payload is JSON
+// {"sub": user id, "exp": expiry in Unix ms} and mac is HMAC-SHA256 of the
+// payload part under a secret shared with the application's backend. The
+// server verifies them, the CLI and the demo mint them, and any backend can
+// mint them too; see docs/server.md.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { ConfigError } from "../codec/errors.js";
+
+/** For development only: the server warns when it runs with it, and refuses it in production. */
+export const DEV_SECRET = "presence-dev-secret-do-not-use-in-production";
+
+/** Shorter secrets are refused: HMAC-SHA256 keys that short are guessable. */
+export const MIN_SECRET_LENGTH = 16;
 
 export interface TokenClaims {
   /** The user the token lets log in. */
@@ -18,7 +25,7 @@ function mac(secret: string, payloadPart: string): Buffer {
 }
 
 function checkSecret(secret: string): void {
-  if (secret.length < 16) throw new ConfigError("the token secret must be at least 16 characters");
+  if (secret.length < MIN_SECRET_LENGTH) throw new ConfigError(`the token secret must be at least ${MIN_SECRET_LENGTH} characters`);
 }
 
 /** Mints a token for `userId`, valid until `expiresAtMs`. */
