@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 const exec = promisify(execFile);
 
 it("runs the scripted demo session to the end", async () => {
-  const { stdout } = await exec(process.execPath, ["--import", "tsx", "src/server/demo.ts"], { timeout: 60_000 });
+  const { stdout } = await exec(process.execPath, ["--import", "tsx", "examples/demo.ts"], { timeout: 60_000 });
   expect(stdout).toMatch(/snapshot alice: ONLINE devices=\[IOS\]/);
   expect(stdout).toMatch(/\[bob\/web\] onUserStatusChanged alice: ONLINE "听歌中 🎧 listening to music"/);
   expect(stdout).toMatch(/nobody: error 70107/);

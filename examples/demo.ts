@@ -1,16 +1,14 @@
 #!/usr/bin/env node
-// `npm run demo`: a scripted session showing the protocol at work. With
+// `npm run demo`: a scripted session showing the protocol at work, written
+// against the package's public entry points as an application would be. With
 // --url it talks to a running server (e.g. `npm start`, which must use the
 // development secret or PRESENCE_SECRET); without, it starts its own on a
 // free port with a 3 s heartbeat timeout, so the OFFLINE step is quick.
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { StatusChangeReason, UserStatusType, Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import { encodeFrame } from "../codec/messages.js";
-import { PresenceClient } from "../client/index.js";
-import { DEV_SECRET } from "./config.js";
-import { startPresenceServer, type PresenceServer } from "./server.js";
-import { createToken } from "./token.js";
+import { encodeFrame, Platform, StatusChangeReason, UserStatusType, type UserStatus } from "../src/index.js";
+import { PresenceClient } from "../src/client/index.js";
+import { DEV_SECRET, createToken, startPresenceServer, type PresenceServer } from "../src/server/index.js";
 
 const { values } = parseArgs({ options: { url: { type: "string" } } });
 const secret = process.env.PRESENCE_SECRET || DEV_SECRET;
