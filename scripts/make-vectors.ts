@@ -9,40 +9,31 @@
 // protoc and buf (each must reject, or accept where the header says so) and
 // listed in test/vectors/negative/manifest.json.
 //
-// The two 500-user sources are themselves generated here (deterministically).
+// The two 500-user sources are themselves generated first, deterministically
+// (scripts/vectors/generated-sources.ts). The tooling this shares with the
+// wire-compat tests (running protoc and buf, the manifests) is in scripts/vectors/.
 //
 //   npm run vectors             regenerate in place
 //   npm run vectors -- --check  regenerate into a temporary folder and fail on any difference
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DecodeError } from "../src/codec/errors.js";
-import { isMessageName } from "../src/codec/messages.js";
+import type { DecodeError } from "../src/codec/errors.js";
+import { GENERATED_SOURCE_NAMES, generatedSources } from "./vectors/generated-sources.js";
+import { parseHex } from "./vectors/hex.js";
 import {
   DIVERGENCE_KEYS,
-  MANIFEST_FORMAT,
+  manifestOf,
   type DivergenceKey,
   type NegativeEntry,
   type NegativeManifest,
   type ParserVerdict,
   type VectorEntry,
   type VectorManifest,
-} from "../test/wire-compat/manifest.js";
-import {
-  bufBuildImage,
-  bufConvertToJson,
-  mapPool,
-  NEGATIVE_DIR,
-  normaliseJsonText,
-  parseHeader,
-  parseHex,
-  PROTO_ENTRY,
-  protocDecode,
-  protocEncode,
-  TOOL_CONCURRENCY,
-  VECTORS_DIR,
-} from "../test/wire-compat/tools.js";
-import { seededRandom } from "./seeded-random.js";
+} from "./vectors/manifest.js";
+import { NEGATIVE_DIR, VECTORS_DIR } from "./vectors/paths.js";
+import { SourceHeader } from "./vectors/source-header.js";
+import { bufBuildImage, bufConvertToJson, mapPool, normaliseJsonText, protocDecode, protocEncode, TOOL_CONCURRENCY } from "./vectors/tools.js";
 
 const DECODE_ERROR_KINDS = new Set<string>([
   "truncated",
@@ -57,157 +48,6 @@ const DECODE_ERROR_KINDS = new Set<string>([
 ]);
 
 // ---------------------------------------------------------------------------
-// The generated sources: a 500-user query and its answer.
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
-}
-
-function textString(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-const LATIN_NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "walter"];
-const CJK_SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"];
-const CJK_GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰"];
-const CYRILLIC_NAMES = ["ольга", "иван", "мария", "дмитрий", "анна"];
-const CUSTOM_STATUSES = [
-  "",
-  "",
-  "",
-  "In a meeting",
-  "Out until Monday",
-  "listening to music",
-  "在开会",
-  "出差中，回复较慢",
-  "🎧 focus mode",
-  "🏖️ vacation",
-  "на связи после 18:00",
-  "commuting 🚆",
-];
-const PLATFORMS = ["PLATFORM_IOS", "PLATFORM_ANDROID", "PLATFORM_WINDOWS", "PLATFORM_MACOS", "PLATFORM_LINUX", "PLATFORM_WEB", "PLATFORM_IPAD", "PLATFORM_ANDROID_PAD", "PLATFORM_MINI_PROGRAM"];
-
-function userIdFor(index: number, random: () => number): string {
-  switch (index % 5) {
-    case 0:
-      return `${100_000_000 + Math.floor(random() * 900_000_000)}-${index}`;
-    case 1:
-      return `${pick(random, LATIN_NAMES)}.${pick(random, LATIN_NAMES)}${index}`;
-    case 2:
-      return `${pick(random, CJK_SURNAMES)}${pick(random, CJK_GIVEN)}_${index}`;
-    case 3:
-      return `${pick(random, CYRILLIC_NAMES)}-${index}`;
-    default:
-      return `user_${index.toString(36).padStart(4, "0")}@corp.example`;
-  }
-}
-
-interface GeneratedSources {
-  request: string;
-  response: string;
-}
-
-function generatedSources(): GeneratedSources {
-  const random = seededRandom(20241122);
-  const ids: string[] = [];
-  const statuses: string[] = [];
-  for (let index = 0; index < 500; index++) {
-    const userId = userIdFor(index, random);
-    ids.push(userId);
-    const roll = random();
-    const lines = [`  user_id: ${textString(userId)}`];
-    if (roll < 0.55) {
-      lines.push("  status_type: USER_STATUS_TYPE_ONLINE");
-      const customStatus = pick(random, CUSTOM_STATUSES);
-      if (customStatus !== "") lines.push(`  custom_status: ${textString(customStatus)}`);
-      const devices = 1 + Math.floor(random() * 3);
-      for (let d = 0; d < devices; d++) {
-        const platform = pick(random, PLATFORMS);
-        const deviceId = `${platform.slice("PLATFORM_".length).toLowerCase().replace(/_/g, "-")}-${Math.floor(random() * 0xffff).toString(16).padStart(4, "0")}`;
-        lines.push("  online_devices {", `    device_id: ${textString(deviceId)}`, `    platform: ${platform}`, "  }");
-      }
-      lines.push(`  version: ${1 + Math.floor(random() * 5000)}`);
-      lines.push(`  changed_at_ms: ${1_732_200_000_000 + Math.floor(random() * 100_000_000)}`);
-      lines.push(`  reason: ${customStatus === "" ? "STATUS_CHANGE_REASON_LOGIN" : "STATUS_CHANGE_REASON_CUSTOM_STATUS_SET"}`);
-    } else if (roll < 0.8) {
-      lines.push("  status_type: USER_STATUS_TYPE_OFFLINE");
-      lines.push(`  version: ${1 + Math.floor(random() * 5000)}`);
-      lines.push(`  changed_at_ms: ${1_732_200_000_000 + Math.floor(random() * 100_000_000)}`);
-      lines.push(`  reason: ${random() < 0.5 ? "STATUS_CHANGE_REASON_CONNECTION_CLOSED" : "STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT"}`);
-    } else if (roll < 0.95) {
-      lines.push("  status_type: USER_STATUS_TYPE_UNLOGINED");
-      lines.push(`  version: ${1 + Math.floor(random() * 5000)}`);
-      lines.push(`  changed_at_ms: ${1_732_200_000_000 + Math.floor(random() * 100_000_000)}`);
-      lines.push("  reason: STATUS_CHANGE_REASON_LOGOUT");
-    } else {
-      // Never logged in: version 0, no time, no reason.
-      lines.push("  status_type: USER_STATUS_TYPE_UNLOGINED");
-    }
-    statuses.push(`statuses {\n${lines.join("\n")}\n}`);
-  }
-  const generatedBy = "# Generated by scripts/make-vectors.ts (seeded, deterministic). Do not edit: change the script and run `npm run vectors`.";
-  const request = [
-    "# proto-file: presence/v1/frame.proto",
-    "# proto-message: presence.v1.GetUserStatusRequest",
-    "# byte-exact: true",
-    "# description: A query of 500 users (Limits.max_query_users), ids in several scripts.",
-    generatedBy,
-    ...ids.map((id) => `user_ids: ${textString(id)}`),
-    "",
-  ].join("\n");
-  const response = [
-    "# proto-file: presence/v1/frame.proto",
-    "# proto-message: presence.v1.GetUserStatusResponse",
-    "# byte-exact: true",
-    "# description: The answer to the 500-user query: online users with devices and mixed custom statuses (CJK, emoji), offline and never-logged-in users.",
-    generatedBy,
-    ...statuses,
-    "",
-  ].join("\n");
-  return { request, response };
-}
-
-const GENERATED_SOURCE_NAMES = {
-  request: "get-user-status-request-500-ids.txtpb",
-  response: "get-user-status-response-500-users.txtpb",
-} as const;
-
-// ---------------------------------------------------------------------------
-// Headers.
-
-function requireHeader(header: Map<string, string>, key: string, file: string): string {
-  const value = header.get(key);
-  if (value === undefined || value === "") throw new Error(`${file}: missing header "# ${key}: ..."`);
-  return value;
-}
-
-function booleanHeader(header: Map<string, string>, key: string, file: string, fallback?: boolean): boolean {
-  const value = header.get(key);
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new Error(`${file}: header "# ${key}:" must be true or false`);
-}
-
-function messageHeader(header: Map<string, string>, file: string): string {
-  const message = requireHeader(header, "proto-message", file);
-  if (!message.startsWith("presence.v1.") || !isMessageName(message.slice("presence.v1.".length))) {
-    throw new Error(`${file}: ${message} is not a message of presence.v1`);
-  }
-  return message;
-}
-
-function verdictHeader(header: Map<string, string>, key: string, file: string): ParserVerdict {
-  const value = requireHeader(header, key, file);
-  if (value !== "rejects" && value !== "accepts") throw new Error(`${file}: header "# ${key}:" must be rejects or accepts`);
-  return value;
-}
-
-function stemOf(file: string): string {
-  return file.replace(/\.(txtpb|hex)$/, "");
-}
-
-// ---------------------------------------------------------------------------
 // Positive vectors.
 
 interface PositiveSource {
@@ -217,19 +57,17 @@ interface PositiveSource {
 
 async function makePositive(sources: PositiveSource[], image: string, outDir: string): Promise<VectorManifest> {
   const vectors = await mapPool(sources, TOOL_CONCURRENCY, async ({ file, text }): Promise<VectorEntry> => {
-    const header = parseHeader(text);
-    const name = stemOf(file);
-    const message = messageHeader(header, file);
+    const header = new SourceHeader(file, text);
+    const name = header.stem;
+    const message = header.message();
     const bytes = file.endsWith(".hex") ? parseHex(text) : await protocEncode(message, text);
     const converted = await bufConvertToJson(image, message, bytes);
     if (converted.code !== 0) throw new Error(`${file}: buf convert rejected the bytes: ${converted.stderr.trim()}`);
     writeFileSync(join(outDir, `${name}.binpb`), bytes);
     writeFileSync(join(outDir, `${name}.json`), normaliseJsonText(converted.stdout.toString("utf8")));
     const divergences: Partial<Record<DivergenceKey, string>> = {};
-    for (const [key, value] of header) {
-      if (!key.startsWith("divergence-")) continue;
-      const implementation = key.slice("divergence-".length);
-      if (!(DIVERGENCE_KEYS as readonly string[]).includes(implementation)) throw new Error(`${file}: unknown header "# ${key}:"`);
+    for (const [implementation, value] of header.withPrefix("divergence-")) {
+      if (!(DIVERGENCE_KEYS as readonly string[]).includes(implementation)) throw new Error(`${file}: unknown header "# divergence-${implementation}:"`);
       divergences[implementation as DivergenceKey] = value;
     }
     const entry: VectorEntry = {
@@ -238,64 +76,52 @@ async function makePositive(sources: PositiveSource[], image: string, outDir: st
       source: file,
       binary: `${name}.binpb`,
       json: `${name}.json`,
-      byte_exact: booleanHeader(header, "byte-exact", file),
-      unknown_fields: booleanHeader(header, "unknown-fields", file, false),
-      description: requireHeader(header, "description", file),
+      byte_exact: header.boolean("byte-exact"),
+      unknown_fields: header.boolean("unknown-fields", false),
+      description: header.required("description"),
     };
     if (entry.byte_exact && entry.unknown_fields) throw new Error(`${file}: a vector with unknown fields cannot be byte-exact`);
     if (entry.byte_exact && file.endsWith(".hex")) throw new Error(`${file}: hex sources are for bytes protoc cannot write; they are not byte-exact`);
     return Object.keys(divergences).length > 0 ? { ...entry, known_divergences: divergences } : entry;
   });
-  return {
-    format: MANIFEST_FORMAT,
-    comment: "Generated by scripts/make-vectors.ts from the headers of the sources. Do not edit; see docs/vectors.md.",
-    proto_include: "proto",
-    proto_file: PROTO_ENTRY,
-    vectors,
-  };
+  return manifestOf(vectors);
 }
 
 // ---------------------------------------------------------------------------
 // Negative vectors.
 
-async function makeNegative(image: string, outDir: string): Promise<NegativeManifest> {
+async function makeNegative(image: string): Promise<NegativeManifest> {
   const files = readdirSync(NEGATIVE_DIR).filter((file) => file.endsWith(".hex")).sort();
   const vectors = await mapPool(files, TOOL_CONCURRENCY, async (file): Promise<NegativeEntry> => {
     const text = readFileSync(join(NEGATIVE_DIR, file), "utf8");
-    const header = parseHeader(text);
-    const message = messageHeader(header, file);
-    const expected = requireHeader(header, "expected-error", file);
+    const header = new SourceHeader(file, text);
+    const message = header.message();
+    const expected = header.required("expected-error");
     if (!DECODE_ERROR_KINDS.has(expected)) throw new Error(`${file}: "${expected}" is not a DecodeError kind`);
     const bytes = parseHex(text);
-    const protoc = verdictHeader(header, "protoc", file);
-    const buf = verdictHeader(header, "buf", file);
+    const protoc = header.verdict("protoc");
+    const buf = header.verdict("buf");
     // The headers record what the independent parsers do; hold them to it.
     const protocObserved: ParserVerdict = (await protocDecode(message, bytes)).code === 0 ? "accepts" : "rejects";
     const bufObserved: ParserVerdict = (await bufConvertToJson(image, message, bytes)).code === 0 ? "accepts" : "rejects";
     if (protocObserved !== protoc) throw new Error(`${file}: header says protoc ${protoc}, but protoc --decode ${protocObserved} the bytes`);
     if (bufObserved !== buf) throw new Error(`${file}: header says buf ${buf}, but buf convert ${bufObserved} the bytes`);
-    const note = header.get("note");
+    const note = header.optional("note");
     if ((protoc === "accepts" || buf === "accepts") && note === undefined) {
       throw new Error(`${file}: an independent parser accepts these bytes; say why in a "# note:" header`);
     }
     const entry: NegativeEntry = {
-      name: stemOf(file),
+      name: header.stem,
       message,
       source: file,
       expected_error: expected as DecodeError["kind"],
       protoc,
       buf,
-      description: requireHeader(header, "description", file),
+      description: header.required("description"),
     };
     return note === undefined ? entry : { ...entry, note };
   });
-  return {
-    format: MANIFEST_FORMAT,
-    comment: "Generated by scripts/make-vectors.ts from the headers of the sources. Do not edit; see docs/vectors.md.",
-    proto_include: "proto",
-    proto_file: PROTO_ENTRY,
-    vectors,
-  };
+  return manifestOf(vectors);
 }
 
 // ---------------------------------------------------------------------------
@@ -328,7 +154,7 @@ async function main(): Promise<void> {
     await bufBuildImage(image);
     const manifest = await makePositive(sources, image, outDir);
     writeFileSync(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    const negative = await makeNegative(image, negativeOutDir);
+    const negative = await makeNegative(image);
     writeFileSync(join(negativeOutDir, "manifest.json"), `${JSON.stringify(negative, null, 2)}\n`);
 
     const written = [

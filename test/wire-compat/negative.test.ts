@@ -11,8 +11,8 @@ import { toCanonicalJson } from "../../src/codec/json.js";
 import { decodeFrame, decodeMessage } from "../../src/codec/messages.js";
 import { ReflectionCodec } from "../../src/codec/reflect.js";
 import { encodeDelimited, FrameStreamDecoder } from "../../src/codec/stream.js";
-import { loadNegatives, type ParserVerdict } from "./manifest.js";
-import { bufBuildImage, bufConvertToJson, mapPool, protocDecode, TOOL_CONCURRENCY } from "./tools.js";
+import { loadNegatives, type ParserVerdict } from "../../scripts/vectors/manifest.js";
+import { bufBuildImage, bufConvertToJson, mapPool, protocDecode, TOOL_CONCURRENCY } from "../../scripts/vectors/tools.js";
 
 const negatives = loadNegatives();
 const reflection = ReflectionCodec.load();

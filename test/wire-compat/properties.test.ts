@@ -9,7 +9,7 @@ import { decodeMessage, encodeMessage, MESSAGE_NAMES, type MessageName } from ".
 import { ReflectionCodec, type ReflectJson } from "../../src/codec/reflect.js";
 import { encodeDelimited, FrameStreamDecoder } from "../../src/codec/stream.js";
 import { frame, wellFormed } from "./arbitraries.js";
-import { toHex } from "./tools.js";
+import { toHex } from "../../scripts/vectors/hex.js";
 
 const reflection = ReflectionCodec.load();
 

@@ -10,8 +10,9 @@ import { FrameSchema } from "../../generated/es/presence/v1/frame_pb.js";
 import { fromCanonicalJson, toCanonicalJson, toCanonicalJsonText, type JsonValue } from "../../src/codec/json.js";
 import { decodeMessage, encodeMessage, MESSAGE_NAMES, MESSAGES, type MessageName, type MessageOf } from "../../src/codec/messages.js";
 import { ReflectionCodec, type ReflectJson } from "../../src/codec/reflect.js";
-import { loadVectors, type LoadedVector } from "./manifest.js";
-import { bufBuildImage, bufConvertToJson, mapPool, normaliseJsonText, protocDecode, TOOL_CONCURRENCY, toHex } from "./tools.js";
+import { toHex } from "../../scripts/vectors/hex.js";
+import { loadVectors, type LoadedVector } from "../../scripts/vectors/manifest.js";
+import { bufBuildImage, bufConvertToJson, mapPool, normaliseJsonText, protocDecode, TOOL_CONCURRENCY } from "../../scripts/vectors/tools.js";
 
 const vectors = loadVectors();
 const reflection = ReflectionCodec.load();
