@@ -2,16 +2,176 @@
 // @generated from file presence/v1/options.proto (package presence.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenExtension, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { extDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldOptions } from "@bufbuild/protobuf/wkt";
+import type { GenEnum, GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { EnumValueOptions, FieldOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file presence/v1/options.proto.
  */
 export const file_presence_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChlwcmVzZW5jZS92MS9vcHRpb25zLnByb3RvEgtwcmVzZW5jZS52MTpCCgxzcGVjX2RlZmF1bHQSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLmOAyABKARSC3NwZWNEZWZhdWx0YgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("ChlwcmVzZW5jZS92MS9vcHRpb25zLnByb3RvEgtwcmVzZW5jZS52MSKmAQoNRXJyb3JIYW5kbGluZxIqCgdjb250ZXh0GAEgASgOMhkucHJlc2VuY2UudjEuRXJyb3JDb250ZXh0EhkKEWNsb3Nlc19jb25uZWN0aW9uGAIgASgIEhwKFHdlYnNvY2tldF9jbG9zZV9jb2RlGAMgASgNEjAKDWNsaWVudF9hY3Rpb24YBCABKA4yGS5wcmVzZW5jZS52MS5DbGllbnRBY3Rpb24qlwEKDEVycm9yQ29udGV4dBIdChlFUlJPUl9DT05URVhUX1VOU1BFQ0lGSUVEEAASGQoVRVJST1JfQ09OVEVYVF9SRVFVRVNUEAESFwoTRVJST1JfQ09OVEVYVF9MT0dJThACEhwKGEVSUk9SX0NPTlRFWFRfQ09OTkVDVElPThADEhYKEkVSUk9SX0NPTlRFWFRfVVNFUhAEKvsBCgxDbGllbnRBY3Rpb24SHQoZQ0xJRU5UX0FDVElPTl9VTlNQRUNJRklFRBAAEhYKEkNMSUVOVF9BQ1RJT05fRkFJTBABEh0KGUNMSUVOVF9BQ1RJT05fUkVUUllfQUZURVIQAhIkCiBDTElFTlRfQUNUSU9OX1JFVFJZX1dJVEhfQkFDS09GRhADEhsKF0NMSUVOVF9BQ1RJT05fUkVDT05ORUNUEAQSGwoXQ0xJRU5UX0FDVElPTl9ORVdfVE9LRU4QBRIdChlDTElFTlRfQUNUSU9OX0xPR0lOX0ZJUlNUEAYSFgoSQ0xJRU5UX0FDVElPTl9TVE9QEAc6QgoMc3BlY19kZWZhdWx0Eh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi5jgMgASgEUgtzcGVjRGVmYXVsdDpmCg5lcnJvcl9oYW5kbGluZxIhLmdvb2dsZS5wcm90b2J1Zi5FbnVtVmFsdWVPcHRpb25zGLqOAyADKAsyGi5wcmVzZW5jZS52MS5FcnJvckhhbmRsaW5nUg1lcnJvckhhbmRsaW5nYgZwcm90bzM", [file_google_protobuf_descriptor]);
+
+/**
+ * The behaviour of one error code in one context.
+ *
+ * @generated from message presence.v1.ErrorHandling
+ */
+export type ErrorHandling = Message<"presence.v1.ErrorHandling"> & {
+  /**
+   * Where the error arrives.
+   *
+   * @generated from field: presence.v1.ErrorContext context = 1;
+   */
+  context: ErrorContext;
+
+  /**
+   * Whether the server closes the connection right after sending the error.
+   *
+   * @generated from field: bool closes_connection = 2;
+   */
+  closesConnection: boolean;
+
+  /**
+   * The WebSocket close code (RFC 6455 section 7.4) the server closes with,
+   * when `closes_connection` is true; 0 otherwise.
+   *
+   * @generated from field: uint32 websocket_close_code = 3;
+   */
+  websocketCloseCode: number;
+
+  /**
+   * What the client does.
+   *
+   * @generated from field: presence.v1.ClientAction client_action = 4;
+   */
+  clientAction: ClientAction;
+};
+
+/**
+ * Describes the message presence.v1.ErrorHandling.
+ * Use `create(ErrorHandlingSchema)` to create a new message.
+ */
+export const ErrorHandlingSchema: GenMessage<ErrorHandling> = /*@__PURE__*/
+  messageDesc(file_presence_v1_options, 0);
+
+/**
+ * Where an `Error` (or a `UserError`) with a given code reaches a client.
+ *
+ * @generated from enum presence.v1.ErrorContext
+ */
+export enum ErrorContext {
+  /**
+   * @generated from enum value: ERROR_CONTEXT_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * As the answer to a request other than login (the request's id).
+   *
+   * @generated from enum value: ERROR_CONTEXT_REQUEST = 1;
+   */
+  REQUEST = 1,
+
+  /**
+   * As the answer to a login request (the login's request id).
+   *
+   * @generated from enum value: ERROR_CONTEXT_LOGIN = 2;
+   */
+  LOGIN = 2,
+
+  /**
+   * With `Frame.request_id` 0: about the connection itself.
+   *
+   * @generated from enum value: ERROR_CONTEXT_CONNECTION = 3;
+   */
+  CONNECTION = 3,
+
+  /**
+   * Per user, as a `UserError` inside a batch response that partly succeeded.
+   *
+   * @generated from enum value: ERROR_CONTEXT_USER = 4;
+   */
+  USER = 4,
+}
+
+/**
+ * Describes the enum presence.v1.ErrorContext.
+ */
+export const ErrorContextSchema: GenEnum<ErrorContext> = /*@__PURE__*/
+  enumDesc(file_presence_v1_options, 0);
+
+/**
+ * What a client does when it meets an error code in a context.
+ *
+ * @generated from enum presence.v1.ClientAction
+ */
+export enum ClientAction {
+  /**
+   * @generated from enum value: CLIENT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The call fails; sending the same request again fails the same way until
+   * the request, the application's settings or the plan change.
+   *
+   * @generated from enum value: CLIENT_ACTION_FAIL = 1;
+   */
+  FAIL = 1,
+
+  /**
+   * The same request may be sent again after `Error.retry_after_ms`.
+   *
+   * @generated from enum value: CLIENT_ACTION_RETRY_AFTER = 2;
+   */
+  RETRY_AFTER = 2,
+
+  /**
+   * The same request may be sent again later, with backoff.
+   *
+   * @generated from enum value: CLIENT_ACTION_RETRY_WITH_BACKOFF = 3;
+   */
+  RETRY_WITH_BACKOFF = 3,
+
+  /**
+   * Reconnect with backoff, log in again and re-subscribe.
+   *
+   * @generated from enum value: CLIENT_ACTION_RECONNECT = 4;
+   */
+  RECONNECT = 4,
+
+  /**
+   * Fetch a new token, then reconnect and log in. A client that cannot get a
+   * new token stops.
+   *
+   * @generated from enum value: CLIENT_ACTION_NEW_TOKEN = 5;
+   */
+  NEW_TOKEN = 5,
+
+  /**
+   * Log in first, then send the request again.
+   *
+   * @generated from enum value: CLIENT_ACTION_LOGIN_FIRST = 6;
+   */
+  LOGIN_FIRST = 6,
+
+  /**
+   * Stop: do not reconnect. Reconnecting cannot help (or would undo what the
+   * server did on purpose); the application or a person must act.
+   *
+   * @generated from enum value: CLIENT_ACTION_STOP = 7;
+   */
+  STOP = 7,
+}
+
+/**
+ * Describes the enum presence.v1.ClientAction.
+ */
+export const ClientActionSchema: GenEnum<ClientAction> = /*@__PURE__*/
+  enumDesc(file_presence_v1_options, 1);
 
 /**
  * The value the specification prescribes for this field when a server does
@@ -21,4 +181,15 @@ export const file_presence_v1_options: GenFile = /*@__PURE__*/
  */
 export const spec_default: GenExtension<FieldOptions, bigint> = /*@__PURE__*/
   extDesc(file_presence_v1_options, 0);
+
+/**
+ * How an error code is handled, one entry per context in which a server
+ * sends it. Only used on the values of `presence.v1.ErrorCode`. A code with
+ * no entry for a context is never sent in that context; a receiver that
+ * meets it anyway treats it as CLIENT_ACTION_FAIL.
+ *
+ * @generated from extension: repeated presence.v1.ErrorHandling error_handling = 51002;
+ */
+export const error_handling: GenExtension<EnumValueOptions, ErrorHandling[]> = /*@__PURE__*/
+  extDesc(file_presence_v1_options, 1);
 

@@ -30,6 +30,105 @@ export const SPEC_LIMITS = {
   subscriptionRetentionMs: 300000,
 } as const;
 
+/** Where an error reaches a client: presence.v1.ErrorContext. */
+export type ErrorContext = "request" | "login" | "connection" | "user";
+
+/** What a client does about an error: presence.v1.ClientAction. */
+export type ClientAction = "fail" | "retry-after" | "retry-with-backoff" | "reconnect" | "new-token" | "login-first" | "stop";
+
+/** One `(presence.v1.error_handling)` option: the behaviour of an error code in one context. */
+export interface ErrorHandling {
+  readonly context: ErrorContext;
+  readonly closesConnection: boolean;
+  /** The WebSocket close code when the connection closes; 0 otherwise. */
+  readonly websocketCloseCode: number;
+  readonly clientAction: ClientAction;
+}
+
+/** Every presence.v1.ErrorCode but UNSPECIFIED, by number: its `error_handling` options in declaration order. */
+export const ERROR_HANDLING: { readonly [code: number]: readonly ErrorHandling[] } = {
+  /** ERROR_CODE_FREQUENCY_LIMIT */
+  [-20009]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "retry-after" },
+  ],
+  /** ERROR_CODE_ACCOUNT_NOT_FOUND */
+  [70107]: [
+    { context: "user", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_INVALID_BATCH_COUNT */
+  [70206]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_INVALID_PARAMETERS */
+  [70402]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+    { context: "login", closesConnection: false, websocketCloseCode: 0, clientAction: "stop" },
+    { context: "connection", closesConnection: true, websocketCloseCode: 1008, clientAction: "reconnect" },
+  ],
+  /** ERROR_CODE_INTERNAL_ERROR */
+  [70500]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "retry-with-backoff" },
+    { context: "login", closesConnection: false, websocketCloseCode: 0, clientAction: "retry-with-backoff" },
+  ],
+  /** ERROR_CODE_FEATURE_DISABLED */
+  [72001]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_PREMIUM_REQUIRED */
+  [72101]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_CANNOT_SUBSCRIBE_SELF */
+  [72102]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_NOT_LOGGED_IN */
+  [72103]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "login-first" },
+  ],
+  /** ERROR_CODE_TOKEN_INVALID */
+  [72104]: [
+    { context: "login", closesConnection: true, websocketCloseCode: 1008, clientAction: "new-token" },
+  ],
+  /** ERROR_CODE_TOKEN_EXPIRED */
+  [72105]: [
+    { context: "login", closesConnection: true, websocketCloseCode: 1008, clientAction: "new-token" },
+  ],
+  /** ERROR_CODE_FRAME_TOO_LARGE */
+  [72106]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1009, clientAction: "reconnect" },
+  ],
+  /** ERROR_CODE_MALFORMED_FRAME */
+  [72107]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1002, clientAction: "reconnect" },
+  ],
+  /** ERROR_CODE_UNSUPPORTED_BODY */
+  [72108]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_ALREADY_LOGGED_IN */
+  [72109]: [
+    { context: "login", closesConnection: false, websocketCloseCode: 0, clientAction: "fail" },
+  ],
+  /** ERROR_CODE_LOGIN_TIMEOUT */
+  [72110]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1008, clientAction: "reconnect" },
+  ],
+  /** ERROR_CODE_HEARTBEAT_TIMEOUT */
+  [72111]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1008, clientAction: "reconnect" },
+  ],
+  /** ERROR_CODE_REPLACED_BY_NEW_LOGIN */
+  [72112]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1008, clientAction: "stop" },
+  ],
+  /** ERROR_CODE_SERVER_SHUTTING_DOWN */
+  [72113]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1001, clientAction: "reconnect" },
+  ],
+};
+
 /** Every message reachable from presence.v1.Frame, by full name: its fields by number, as they look on the wire. */
 export const WIRE_SCHEMA = {
   "presence.v1.Device": {

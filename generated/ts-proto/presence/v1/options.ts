@@ -5,7 +5,337 @@
 // source: presence/v1/options.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 export const protobufPackage = "presence.v1";
 
 export const protobufFileName = "presence/v1/options.proto";
+
+/** Where an `Error` (or a `UserError`) with a given code reaches a client. */
+export enum ErrorContext {
+  ERROR_CONTEXT_UNSPECIFIED = 0,
+  /** ERROR_CONTEXT_REQUEST - As the answer to a request other than login (the request's id). */
+  ERROR_CONTEXT_REQUEST = 1,
+  /** ERROR_CONTEXT_LOGIN - As the answer to a login request (the login's request id). */
+  ERROR_CONTEXT_LOGIN = 2,
+  /** ERROR_CONTEXT_CONNECTION - With `Frame.request_id` 0: about the connection itself. */
+  ERROR_CONTEXT_CONNECTION = 3,
+  /** ERROR_CONTEXT_USER - Per user, as a `UserError` inside a batch response that partly succeeded. */
+  ERROR_CONTEXT_USER = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function errorContextFromJSON(object: any): ErrorContext {
+  switch (object) {
+    case 0:
+    case "ERROR_CONTEXT_UNSPECIFIED":
+      return ErrorContext.ERROR_CONTEXT_UNSPECIFIED;
+    case 1:
+    case "ERROR_CONTEXT_REQUEST":
+      return ErrorContext.ERROR_CONTEXT_REQUEST;
+    case 2:
+    case "ERROR_CONTEXT_LOGIN":
+      return ErrorContext.ERROR_CONTEXT_LOGIN;
+    case 3:
+    case "ERROR_CONTEXT_CONNECTION":
+      return ErrorContext.ERROR_CONTEXT_CONNECTION;
+    case 4:
+    case "ERROR_CONTEXT_USER":
+      return ErrorContext.ERROR_CONTEXT_USER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ErrorContext.UNRECOGNIZED;
+  }
+}
+
+export function errorContextToJSON(object: ErrorContext): string {
+  switch (object) {
+    case ErrorContext.ERROR_CONTEXT_UNSPECIFIED:
+      return "ERROR_CONTEXT_UNSPECIFIED";
+    case ErrorContext.ERROR_CONTEXT_REQUEST:
+      return "ERROR_CONTEXT_REQUEST";
+    case ErrorContext.ERROR_CONTEXT_LOGIN:
+      return "ERROR_CONTEXT_LOGIN";
+    case ErrorContext.ERROR_CONTEXT_CONNECTION:
+      return "ERROR_CONTEXT_CONNECTION";
+    case ErrorContext.ERROR_CONTEXT_USER:
+      return "ERROR_CONTEXT_USER";
+    case ErrorContext.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a client does when it meets an error code in a context. */
+export enum ClientAction {
+  CLIENT_ACTION_UNSPECIFIED = 0,
+  /**
+   * CLIENT_ACTION_FAIL - The call fails; sending the same request again fails the same way until
+   * the request, the application's settings or the plan change.
+   */
+  CLIENT_ACTION_FAIL = 1,
+  /** CLIENT_ACTION_RETRY_AFTER - The same request may be sent again after `Error.retry_after_ms`. */
+  CLIENT_ACTION_RETRY_AFTER = 2,
+  /** CLIENT_ACTION_RETRY_WITH_BACKOFF - The same request may be sent again later, with backoff. */
+  CLIENT_ACTION_RETRY_WITH_BACKOFF = 3,
+  /** CLIENT_ACTION_RECONNECT - Reconnect with backoff, log in again and re-subscribe. */
+  CLIENT_ACTION_RECONNECT = 4,
+  /**
+   * CLIENT_ACTION_NEW_TOKEN - Fetch a new token, then reconnect and log in. A client that cannot get a
+   * new token stops.
+   */
+  CLIENT_ACTION_NEW_TOKEN = 5,
+  /** CLIENT_ACTION_LOGIN_FIRST - Log in first, then send the request again. */
+  CLIENT_ACTION_LOGIN_FIRST = 6,
+  /**
+   * CLIENT_ACTION_STOP - Stop: do not reconnect. Reconnecting cannot help (or would undo what the
+   * server did on purpose); the application or a person must act.
+   */
+  CLIENT_ACTION_STOP = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function clientActionFromJSON(object: any): ClientAction {
+  switch (object) {
+    case 0:
+    case "CLIENT_ACTION_UNSPECIFIED":
+      return ClientAction.CLIENT_ACTION_UNSPECIFIED;
+    case 1:
+    case "CLIENT_ACTION_FAIL":
+      return ClientAction.CLIENT_ACTION_FAIL;
+    case 2:
+    case "CLIENT_ACTION_RETRY_AFTER":
+      return ClientAction.CLIENT_ACTION_RETRY_AFTER;
+    case 3:
+    case "CLIENT_ACTION_RETRY_WITH_BACKOFF":
+      return ClientAction.CLIENT_ACTION_RETRY_WITH_BACKOFF;
+    case 4:
+    case "CLIENT_ACTION_RECONNECT":
+      return ClientAction.CLIENT_ACTION_RECONNECT;
+    case 5:
+    case "CLIENT_ACTION_NEW_TOKEN":
+      return ClientAction.CLIENT_ACTION_NEW_TOKEN;
+    case 6:
+    case "CLIENT_ACTION_LOGIN_FIRST":
+      return ClientAction.CLIENT_ACTION_LOGIN_FIRST;
+    case 7:
+    case "CLIENT_ACTION_STOP":
+      return ClientAction.CLIENT_ACTION_STOP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ClientAction.UNRECOGNIZED;
+  }
+}
+
+export function clientActionToJSON(object: ClientAction): string {
+  switch (object) {
+    case ClientAction.CLIENT_ACTION_UNSPECIFIED:
+      return "CLIENT_ACTION_UNSPECIFIED";
+    case ClientAction.CLIENT_ACTION_FAIL:
+      return "CLIENT_ACTION_FAIL";
+    case ClientAction.CLIENT_ACTION_RETRY_AFTER:
+      return "CLIENT_ACTION_RETRY_AFTER";
+    case ClientAction.CLIENT_ACTION_RETRY_WITH_BACKOFF:
+      return "CLIENT_ACTION_RETRY_WITH_BACKOFF";
+    case ClientAction.CLIENT_ACTION_RECONNECT:
+      return "CLIENT_ACTION_RECONNECT";
+    case ClientAction.CLIENT_ACTION_NEW_TOKEN:
+      return "CLIENT_ACTION_NEW_TOKEN";
+    case ClientAction.CLIENT_ACTION_LOGIN_FIRST:
+      return "CLIENT_ACTION_LOGIN_FIRST";
+    case ClientAction.CLIENT_ACTION_STOP:
+      return "CLIENT_ACTION_STOP";
+    case ClientAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** The behaviour of one error code in one context. */
+export interface ErrorHandling {
+  /** Where the error arrives. */
+  context: ErrorContext;
+  /** Whether the server closes the connection right after sending the error. */
+  closesConnection: boolean;
+  /**
+   * The WebSocket close code (RFC 6455 section 7.4) the server closes with,
+   * when `closes_connection` is true; 0 otherwise.
+   */
+  websocketCloseCode: number;
+  /** What the client does. */
+  clientAction: ClientAction;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+function createBaseErrorHandling(): ErrorHandling {
+  return { context: 0, closesConnection: false, websocketCloseCode: 0, clientAction: 0, _unknownFields: {} };
+}
+
+export const ErrorHandling: MessageFns<ErrorHandling> = {
+  encode(message: ErrorHandling, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.context !== 0) {
+      writer.uint32(8).int32(message.context);
+    }
+    if (message.closesConnection !== false) {
+      writer.uint32(16).bool(message.closesConnection);
+    }
+    if (message.websocketCloseCode !== 0) {
+      writer.uint32(24).uint32(message.websocketCloseCode);
+    }
+    if (message.clientAction !== 0) {
+      writer.uint32(32).int32(message.clientAction);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ErrorHandling {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseErrorHandling();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.context = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.closesConnection = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.websocketCloseCode = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.clientAction = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ErrorHandling {
+    return {
+      context: isSet(object.context) ? errorContextFromJSON(object.context) : 0,
+      closesConnection: isSet(object.closesConnection)
+        ? globalThis.Boolean(object.closesConnection)
+        : isSet(object.closes_connection)
+        ? globalThis.Boolean(object.closes_connection)
+        : false,
+      websocketCloseCode: isSet(object.websocketCloseCode)
+        ? globalThis.Number(object.websocketCloseCode)
+        : isSet(object.websocket_close_code)
+        ? globalThis.Number(object.websocket_close_code)
+        : 0,
+      clientAction: isSet(object.clientAction)
+        ? clientActionFromJSON(object.clientAction)
+        : isSet(object.client_action)
+        ? clientActionFromJSON(object.client_action)
+        : 0,
+    };
+  },
+
+  toJSON(message: ErrorHandling): unknown {
+    const obj: any = {};
+    if (message.context !== 0) {
+      obj.context = errorContextToJSON(message.context);
+    }
+    if (message.closesConnection !== false) {
+      obj.closesConnection = message.closesConnection;
+    }
+    if (message.websocketCloseCode !== 0) {
+      obj.websocketCloseCode = Math.round(message.websocketCloseCode);
+    }
+    if (message.clientAction !== 0) {
+      obj.clientAction = clientActionToJSON(message.clientAction);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ErrorHandling>, I>>(base?: I): ErrorHandling {
+    return ErrorHandling.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ErrorHandling>, I>>(object: I): ErrorHandling {
+    const message = createBaseErrorHandling();
+    message.context = object.context ?? 0;
+    message.closesConnection = object.closesConnection ?? false;
+    message.websocketCloseCode = object.websocketCloseCode ?? 0;
+    message.clientAction = object.clientAction ?? 0;
+    return message;
+  },
+};
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
+
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+}
