@@ -19,8 +19,31 @@ export { Limits, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Pin
 export { Device, Platform, StatusChangeReason, UserStatus, UserStatusType } from "../generated/ts-proto/presence/v1/status.js";
 export type { DeepPartial, MessageFns } from "../generated/ts-proto/presence/v1/frame.js";
 
-// The limits of the spec, generated from proto/.
-export { SPEC_LIMITS, resolveLimits, type LimitsConfig } from "./spec/limits.js";
+// The rules of the spec, generated from proto/: limits, request kinds, validation, each error code's handling.
+export {
+  CLOSE_CODES,
+  ERROR_HANDLING,
+  REQUEST_KINDS,
+  RESPONSE_KIND,
+  SPEC_LIMITS,
+  classifyFrame,
+  clientActionFor,
+  closeCodeFor,
+  errorFrame,
+  errorHandling,
+  operationClassOf,
+  resolveLimits,
+  validateRequest,
+  type ClientAction,
+  type ErrorContext,
+  type ErrorHandling,
+  type FrameDisposition,
+  type LimitsConfig,
+  type OperationClass,
+  type RequestKind,
+  type ValidationContext,
+} from "./protocol/index.js";
+export { utf8Length } from "./wire/utf8.js";
 
 // Encode, decode, validate.
 export {
@@ -53,7 +76,6 @@ export {
   type StreamDecoderOptions,
   type StreamResult,
 } from "./codec/stream.js";
-export { CLIENT_BODY_CASES, utf8Length, validateRequest, type ClientBodyCase, type ValidationContext } from "./codec/validate.js";
 export { fromCanonicalJson, toCanonicalJson, toCanonicalJsonText, type JsonValue } from "./codec/json.js";
 export { ReflectionCodec, packagedProtoDir, type ReflectJson } from "./codec/reflect.js";
 export { MAX_NESTING_DEPTH, checkWire, type WireField, type WireKind, type WireSchema } from "./codec/wire-check.js";

@@ -2,7 +2,7 @@
 // @bufbuild/protobuf (a conformant runtime): the JSON `buf convert` prints, so
 // teams can diff it against other languages.
 import { fromBinary, fromJson, toBinary, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { WIRE_SCHEMA } from "../../generated/spec/presence/v1/spec.js";
+import { WIRE_SCHEMA } from "../protocol/wire-schema.js";
 import { JsonError } from "./errors.js";
 import { fullName, type MessageName } from "./messages.js";
 import { registry } from "./registry.js";

@@ -25,7 +25,8 @@ import {
   Pong,
 } from "../../generated/ts-proto/presence/v1/session.js";
 import { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import { SPEC_LIMITS, WIRE_SCHEMA } from "../../generated/spec/presence/v1/spec.js";
+import { SPEC_LIMITS } from "../protocol/limits.js";
+import { WIRE_SCHEMA } from "../protocol/wire-schema.js";
 import { DecodeError, EncodeError } from "./errors.js";
 import { messageSchema } from "./registry.js";
 import { checkWire, dropMismatchedFields } from "./wire-check.js";

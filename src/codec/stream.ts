@@ -3,7 +3,7 @@
 // `protoc --decode` with length prefixes do. WebSocket transports do not use
 // this: one WebSocket message carries one frame.
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
-import { SPEC_LIMITS } from "../../generated/spec/presence/v1/spec.js";
+import { SPEC_LIMITS } from "../protocol/limits.js";
 import { DecodeError, EncodeError } from "./errors.js";
 import { decodeFrame, encodeFrame } from "./messages.js";
 

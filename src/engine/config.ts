@@ -1,6 +1,6 @@
 // The application's configuration: what the source system calls console
 // switches, the plan, and every limit (spec defaults unless overridden).
-import { resolveLimits, type LimitsConfig } from "../spec/limits.js";
+import { resolveLimits, type LimitsConfig } from "../protocol/limits.js";
 
 /** The source system sells user status queries and subscriptions only on its premium plan. */
 export type Plan = "basic" | "premium";

@@ -1,28 +1,27 @@
 // The reference presence engine: every behaviour rule of presence.v1 as a
 // transport-free, deterministic state machine. It consumes decoded frames and
 // connection events, and emits effects (frames to send, connections to close)
-// through a sink. Time comes only from the injected clock and timers.
-import { ErrorCode, type Error as ErrorMessage, type UserError } from "../../generated/ts-proto/presence/v1/errors.js";
+// through a sink. Time comes only from the injected clock and timers. The
+// rules of the protocol itself (request kinds, validation, each error code's
+// handling) come from src/protocol; the operations live in operations.ts and
+// the fan-out of changes in fan-out.ts.
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
-import type {
-  GetUserStatusRequest,
-  SetSelfStatusRequest,
-  SubscribeUserStatusRequest,
-  UnsubscribeUserStatusRequest,
-} from "../../generated/ts-proto/presence/v1/operations.js";
 import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/session.js";
 import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { PresenceWireError } from "../codec/errors.js";
-import { validateRequest } from "../codec/validate.js";
+import { closesConnection, errorFrame, type ErrorContext } from "../protocol/error-handling.js";
+import { operationClassOf, type ResponseBody } from "../protocol/requests.js";
+import { classifyFrame, validateRequestFields } from "../protocol/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
 import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
-import { SlidingWindowRateLimiter, type OperationClass } from "./rate-limiter.js";
-import { SubscriptionStore } from "./subscriptions.js";
-import { neverLoggedIn, UserState } from "./user-state.js";
+import { collectNotifications } from "./fan-out.js";
+import * as operations from "./operations.js";
+import { PresenceState, type ConnectionId } from "./state.js";
+import type { UserState } from "./user-state.js";
 
-/** The transport's name for one connection (e.g. a counter per accepted socket). */
-export type ConnectionId = string;
+export type { ConnectionId };
 
 /** What the transport must do. */
 export type EngineEffect =
@@ -50,35 +49,6 @@ export interface PresenceEngineOptions {
 /** A misuse of the engine's API by its host (not a protocol error of a client). */
 export class EngineError extends PresenceWireError {}
 
-type RequestBody = Extract<
-  NonNullable<Frame["body"]>,
-  {
-    $case:
-      | "ping"
-      | "loginRequest"
-      | "logoutRequest"
-      | "setSelfStatusRequest"
-      | "getUserStatusRequest"
-      | "subscribeUserStatusRequest"
-      | "unsubscribeUserStatusRequest";
-  }
->;
-type ResponseBody = NonNullable<Frame["body"]>;
-
-const REQUEST_KINDS: ReadonlySet<string> = new Set<RequestBody["$case"]>([
-  "ping",
-  "loginRequest",
-  "logoutRequest",
-  "setSelfStatusRequest",
-  "getUserStatusRequest",
-  "subscribeUserStatusRequest",
-  "unsubscribeUserStatusRequest",
-]);
-
-function isRequest(body: Frame["body"]): body is RequestBody {
-  return body !== undefined && REQUEST_KINDS.has(body.$case);
-}
-
 interface Connection {
   readonly id: ConnectionId;
   /** Set by a successful login. */
@@ -88,33 +58,16 @@ interface Connection {
   timer: TimerHandle | undefined;
 }
 
-/** Why a request is refused: the code and message of the Error frame. */
-interface Refusal {
-  code: ErrorCode;
-  message: string;
-  retryAfterMs?: number;
-}
-
-/** The ids in first-seen order, each once. */
-const distinct = (userIds: readonly string[]): string[] => [...new Set(userIds)];
-
-const accountNotFound = (userId: string): UserError => ({ userId, code: ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND, message: "account not found" });
-
 export class PresenceEngine {
   private readonly config: AppConfig;
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly sink: EffectSink;
   private readonly friends: FriendsSource;
-  private readonly directory: UserDirectory;
   private readonly authenticate: Authenticate;
+  private readonly state: PresenceState;
   private readonly connections = new Map<ConnectionId, Connection>();
-  private readonly users = new Map<string, UserState>();
-  private readonly subscriptions = new SubscriptionStore();
-  private readonly rateLimiter: SlidingWindowRateLimiter;
   private readonly retentionTimers = new Map<string, TimerHandle>();
-  /** Users changed by the event being processed, with the connection already answered with the new status. */
-  private readonly pendingChanges = new Map<string, ConnectionId | undefined>();
   private nextDeviceNumber = 1;
 
   constructor(options: PresenceEngineOptions) {
@@ -123,9 +76,8 @@ export class PresenceEngine {
     this.timers = options.timers;
     this.sink = options.sink;
     this.friends = options.friends ?? new InMemoryFriends();
-    this.directory = options.directory ?? new InMemoryUserDirectory();
     this.authenticate = options.authenticate ?? (() => undefined);
-    this.rateLimiter = new SlidingWindowRateLimiter(this.config.limits.rateLimitRequests, this.config.limits.rateLimitWindowMs);
+    this.state = new PresenceState(options.directory ?? new InMemoryUserDirectory(), this.config.limits);
   }
 
   // ---- Host API ----------------------------------------------------------
@@ -135,7 +87,7 @@ export class PresenceEngine {
     if (this.connections.has(connectionId)) throw new EngineError(`connection ${connectionId} is already open`);
     const connection: Connection = { id: connectionId, userId: undefined, lastReceivedMs: this.now(), timer: undefined };
     connection.timer = this.timers.schedule(this.config.limits.loginTimeoutMs, () =>
-      this.event(() => this.closeWithError(connection, ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, "no login in time")),
+      this.event(() => this.refuse(connection, 0, "connection", ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, "no login in time")),
     );
     this.connections.set(connectionId, connection);
   }
@@ -169,14 +121,12 @@ export class PresenceEngine {
 
   /** A user's current status, or undefined for a user the engine does not know. */
   statusOf(userId: string): UserStatus | undefined {
-    const user = this.users.get(userId);
-    if (user) return user.snapshot();
-    return this.directory.exists(userId) ? neverLoggedIn(userId) : undefined;
+    return this.state.statusOf(userId);
   }
 
   /** A subscriber's list, earliest subscribed first. */
   subscriptionsOf(userId: string): string[] {
-    return this.subscriptions.listOf(userId);
+    return this.state.subscriptions.listOf(userId);
   }
 
   // ---- Events ------------------------------------------------------------
@@ -184,47 +134,51 @@ export class PresenceEngine {
   /** Runs one event, then pushes the changes it made, batched per receiving connection. */
   private event(run: () => void): void {
     run();
-    this.flushNotifications();
+    for (const [connectionId, statuses] of collectNotifications(this.config, this.state, this.friends)) {
+      this.send(connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
+    }
   }
 
   private dispatch(connection: Connection, frame: Frame): void {
-    const { requestId, body } = frame;
-    if (!isRequest(body)) {
-      // A body this server does not take (unknown, absent, or server-to-client).
-      if (requestId !== 0) this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_UNSUPPORTED_BODY, message: `unsupported body ${body?.$case ?? "(none)"}` });
-      return;
+    const disposition = classifyFrame(frame);
+    if (disposition.kind === "ignore") return;
+    const { requestId } = frame;
+    if (disposition.kind === "refuse") {
+      const { error } = disposition;
+      return this.refuse(connection, requestId, disposition.context, error.code, error.detail);
     }
-    if (requestId === 0) {
-      // An answer with id 0 would read as a connection error, so the connection goes with it.
-      this.closeWithError(connection, ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `request ${body.$case} with request id 0`);
-      return;
-    }
-    if (body.$case === "loginRequest") {
+    const request = disposition.request;
+    const limits = this.config.limits;
+    if (request.$case === "loginRequest") {
       if (connection.userId !== undefined) {
-        return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, message: "already logged in" });
+        return this.refuse(connection, requestId, "login", ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, "already logged in");
       }
-      const invalid = this.invalidity(frame, undefined);
-      if (invalid) return this.replyError(connection, requestId, invalid);
-      return this.login(connection, requestId, body.value);
+      const invalid = validateRequestFields(request, { limits });
+      if (invalid) return this.refuse(connection, requestId, "login", invalid.code, invalid.detail);
+      return this.login(connection, requestId, request.value);
     }
-    const user = connection.userId === undefined ? undefined : this.users.get(connection.userId);
-    if (!user) return this.replyError(connection, requestId, { code: ErrorCode.ERROR_CODE_NOT_LOGGED_IN, message: `${body.$case} before login` });
-    const invalid = this.invalidity(frame, user.userId);
-    if (invalid) return this.replyError(connection, requestId, invalid);
-    switch (body.$case) {
+    const user = connection.userId === undefined ? undefined : this.state.user(connection.userId);
+    if (!user) return this.refuse(connection, requestId, "request", ErrorCode.ERROR_CODE_NOT_LOGGED_IN, `${request.$case} before login`);
+    const invalid = validateRequestFields(request, { userId: user.userId, limits });
+    if (invalid) return this.refuse(connection, requestId, "request", invalid.code, invalid.detail);
+    const context: operations.OperationContext = { config: this.config, state: this.state, nowMs: this.now() };
+    const operation = operationClassOf(request, user.userId);
+    const refusal = operation && operations.gate(context, user.userId, operation);
+    if (refusal) return this.refuse(connection, requestId, "request", refusal.code, refusal.message, refusal.retryAfterMs);
+    switch (request.$case) {
       case "ping":
-        return this.pong(connection, requestId, body.value);
+        return this.pong(connection, requestId, request.value);
       case "logoutRequest":
         this.send(connection.id, requestId, { $case: "logoutResponse", value: {} });
         return this.closeConnection(connection, ErrorCode.ERROR_CODE_UNSPECIFIED, StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT);
       case "setSelfStatusRequest":
-        return this.setSelfStatus(connection, requestId, user, body.value);
+        return this.answer(connection, requestId, operations.setSelfStatus(context, connection.id, user, request.value));
       case "getUserStatusRequest":
-        return this.getUserStatus(connection, requestId, user.userId, body.value);
+        return this.answer(connection, requestId, operations.getUserStatus(context, request.value));
       case "subscribeUserStatusRequest":
-        return this.subscribe(connection, requestId, user.userId, body.value);
+        return this.answer(connection, requestId, operations.subscribe(context, user.userId, request.value));
       case "unsubscribeUserStatusRequest":
-        return this.unsubscribe(connection, requestId, user.userId, body.value);
+        return this.answer(connection, requestId, operations.unsubscribe(context, user.userId, request.value));
     }
   }
 
@@ -232,23 +186,21 @@ export class PresenceEngine {
 
   private login(connection: Connection, requestId: number, request: LoginRequest): void {
     const refused = this.authenticate(request.userId, request.token, this.now());
-    if (refused !== undefined) {
-      this.replyError(connection, requestId, { code: refused, message: "login refused" });
-      return this.closeConnection(connection, refused, StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED);
-    }
+    if (refused !== undefined) return this.refuse(connection, requestId, "login", refused, "login refused");
 
-    const user = this.userState(request.userId);
+    const user = this.state.userForLogin(request.userId);
     const deviceId = request.deviceId || this.freshDeviceId(user);
     const replaced = user.addDevice({ deviceId, platform: request.platform, connectionId: connection.id });
     const replacedConnection = replaced && this.connections.get(replaced.connectionId);
     if (replacedConnection) {
       // addDevice already handed the entry to the new connection, so closing the old one removes no device.
-      this.closeWithError(replacedConnection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, `device ${deviceId} logged in on another connection`);
+      const message = `device ${deviceId} logged in on another connection`;
+      this.refuse(replacedConnection, 0, "connection", ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, message);
     }
     connection.userId = user.userId;
     this.cancelRetention(user.userId);
     user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, this.now());
-    this.pendingChanges.set(user.userId, connection.id);
+    this.state.changed(user.userId, connection.id);
 
     const limits = this.config.limits;
     this.timers.cancel(connection.timer ?? -1);
@@ -270,25 +222,34 @@ export class PresenceEngine {
         const timeout = this.config.limits.heartbeatTimeoutMs;
         const silentMs = this.now() - connection.lastReceivedMs;
         if (silentMs < timeout) return this.scheduleHeartbeatCheck(connection, timeout - silentMs);
-        this.closeWithError(
+        this.refuse(
           connection,
+          0,
+          "connection",
           ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT,
           `nothing received for ${silentMs} ms`,
+          0,
           StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT,
         );
       }),
     );
   }
 
-  /** Sends a connection error (request id 0), then closes. */
-  private closeWithError(
+  /**
+   * Sends an Error (request id 0 in the connection context), then closes the
+   * connection where the spec's handling of the code in that context says so.
+   */
+  private refuse(
     connection: Connection,
+    requestId: number,
+    context: ErrorContext,
     code: ErrorCode,
     message: string,
+    retryAfterMs = 0,
     lossReason = StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED,
   ): void {
-    this.replyError(connection, 0, { code, message });
-    this.closeConnection(connection, code, lossReason);
+    this.sink({ type: "send", connectionId: connection.id, frame: errorFrame(context === "connection" ? 0 : requestId, code, message, retryAfterMs) });
+    if (closesConnection(code, context)) this.closeConnection(connection, code, lossReason);
   }
 
   private closeConnection(connection: Connection, code: ErrorCode, lossReason: StatusChangeReason): void {
@@ -299,10 +260,10 @@ export class PresenceEngine {
   private forgetConnection(connection: Connection, lossReason: StatusChangeReason): void {
     this.timers.cancel(connection.timer ?? -1);
     this.connections.delete(connection.id);
-    const user = connection.userId === undefined ? undefined : this.users.get(connection.userId);
+    const user = connection.userId === undefined ? undefined : this.state.user(connection.userId);
     if (!user?.removeConnection(connection.id, lossReason)) return;
     user.bump(lossReason, this.now());
-    this.pendingChanges.set(user.userId, undefined);
+    this.state.changed(user.userId, undefined);
     if (user.devices.length === 0) this.scheduleRetention(user.userId);
   }
 
@@ -313,9 +274,9 @@ export class PresenceEngine {
     const handle = this.timers.schedule(subscriptionRetentionMs, () =>
       this.event(() => {
         this.retentionTimers.delete(userId);
-        this.subscriptions.clear(userId);
+        this.state.subscriptions.clear(userId);
         // Every request of the user is at least this old, so its rate windows are over.
-        if (subscriptionRetentionMs >= rateLimitWindowMs) this.rateLimiter.forget(userId);
+        if (subscriptionRetentionMs >= rateLimitWindowMs) this.state.rateLimiter.forget(userId);
       }),
     );
     this.retentionTimers.set(userId, handle);
@@ -328,145 +289,7 @@ export class PresenceEngine {
     this.retentionTimers.delete(userId);
   }
 
-  // ---- Operations --------------------------------------------------------
-
-  private setSelfStatus(connection: Connection, requestId: number, user: UserState, request: SetSelfStatusRequest): void {
-    // Setting the value already held is not a visible change: no version, no push.
-    if (request.customStatus !== user.customStatus) {
-      user.customStatus = request.customStatus;
-      user.bump(
-        request.customStatus === ""
-          ? StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED
-          : StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET,
-        this.now(),
-      );
-      this.pendingChanges.set(user.userId, connection.id);
-    }
-    this.send(connection.id, requestId, { $case: "setSelfStatusResponse", value: { status: user.snapshot() } });
-  }
-
-  private getUserStatus(connection: Connection, requestId: number, self: string, request: GetUserStatusRequest): void {
-    const userIds = distinct(request.userIds);
-    if (userIds.some((id) => id !== self)) {
-      const refusal = this.refuseFeature(self, "query");
-      if (refusal) return this.replyError(connection, requestId, refusal);
-    }
-    // One lookup per user: statusOf answers both "is it known" and "its status".
-    const statuses: UserStatus[] = [];
-    const errors: UserError[] = [];
-    for (const userId of userIds) {
-      const status = this.statusOf(userId);
-      if (status) statuses.push(status);
-      else errors.push(accountNotFound(userId));
-    }
-    if (statuses.length === 0) return this.replyAllFailed(connection, requestId, errors);
-    this.send(connection.id, requestId, { $case: "getUserStatusResponse", value: { statuses, errors } });
-  }
-
-  private subscribe(connection: Connection, requestId: number, self: string, request: SubscribeUserStatusRequest): void {
-    const limits = this.config.limits;
-    const refusal = this.refuseFeature(self, "subscribe");
-    if (refusal) return this.replyError(connection, requestId, refusal);
-    const { found, errors } = this.lookUp(distinct(request.userIds));
-    if (found.length === 0) return this.replyAllFailed(connection, requestId, errors);
-    const { evicted } = this.subscriptions.subscribe(self, found, limits.maxSubscriptions);
-    const statuses = found
-      .filter((id) => !evicted.includes(id))
-      .map((id) => this.statusOf(id))
-      .filter((s) => s !== undefined);
-    this.send(connection.id, requestId, { $case: "subscribeUserStatusResponse", value: { statuses, evictedUserIds: evicted, errors } });
-  }
-
-  private unsubscribe(connection: Connection, requestId: number, self: string, request: UnsubscribeUserStatusRequest): void {
-    const refusal = this.refuseFeature(self, "unsubscribe");
-    if (refusal) return this.replyError(connection, requestId, refusal);
-    const removedUserIds =
-      request.userIds.length === 0 ? this.subscriptions.clear(self) : this.subscriptions.unsubscribe(self, distinct(request.userIds));
-    this.send(connection.id, requestId, { $case: "unsubscribeUserStatusResponse", value: { removedUserIds } });
-  }
-
-  /** The stateless rules of the spec (batch counts, sizes, ids, self-subscription) against the configured limits. */
-  private invalidity(frame: Frame, userId: string | undefined): Refusal | undefined {
-    const problem = validateRequest(frame, { userId, limits: this.config.limits });
-    return problem && { code: problem.code, message: problem.detail };
-  }
-
-  /** Plan, then switch, then rate: a request refused earlier does not spend the budget. */
-  private refuseFeature(userId: string, operation: OperationClass): Refusal | undefined {
-    if (this.config.plan !== "premium") {
-      return { code: ErrorCode.ERROR_CODE_PREMIUM_REQUIRED, message: `${operation} needs the premium plan` };
-    }
-    if (!this.config.featureEnabled) {
-      return { code: ErrorCode.ERROR_CODE_FEATURE_DISABLED, message: "the user status feature switch is off" };
-    }
-    const decision = this.rateLimiter.tryAcquire(userId, operation, this.now());
-    if (decision.allowed) return undefined;
-    return {
-      code: ErrorCode.ERROR_CODE_FREQUENCY_LIMIT,
-      message: `more than ${this.config.limits.rateLimitRequests} ${operation} requests in ${this.config.limits.rateLimitWindowMs} ms`,
-      retryAfterMs: decision.retryAfterMs,
-    };
-  }
-
-  private lookUp(userIds: readonly string[]): { found: string[]; errors: UserError[] } {
-    const found: string[] = [];
-    const errors: UserError[] = [];
-    for (const userId of userIds) {
-      if (this.users.has(userId) || this.directory.exists(userId)) found.push(userId);
-      else errors.push(accountNotFound(userId));
-    }
-    return { found, errors };
-  }
-
-  /** Every user of a batch failed: the request fails with the (first) per-user code. */
-  private replyAllFailed(connection: Connection, requestId: number, errors: readonly UserError[]): void {
-    const code = errors[0]?.code ?? ErrorCode.ERROR_CODE_INVALID_PARAMETERS;
-    this.replyError(connection, requestId, { code, message: `all ${errors.length} users failed` });
-  }
-
-  // ---- Notifications -----------------------------------------------------
-
-  /**
-   * Pushes each changed status to: the user's other connections, the
-   * connections of its subscribers (premium plan and feature switch on), and
-   * of its friends (friend switch on). A connection gets one notification per
-   * event, each user at most once.
-   */
-  private flushNotifications(): void {
-    if (this.pendingChanges.size === 0) return;
-    const subscribersEntitled = this.config.plan === "premium" && this.config.featureEnabled;
-    const outbox = new Map<ConnectionId, UserStatus[]>();
-    const deliver = (connectionId: ConnectionId, status: UserStatus) => {
-      const statuses = outbox.get(connectionId);
-      if (statuses) statuses.push(status);
-      else outbox.set(connectionId, [status]);
-    };
-    for (const [userId, answered] of this.pendingChanges) {
-      const user = this.users.get(userId);
-      if (!user) continue;
-      const status = user.snapshot();
-      for (const device of user.devices) if (device.connectionId !== answered) deliver(device.connectionId, status);
-      const receivers = new Set<string>();
-      if (subscribersEntitled) for (const subscriber of this.subscriptions.subscribersOf(userId)) receivers.add(subscriber);
-      if (this.config.friendAutoNotify) for (const friend of this.friends.friendsOf(userId)) receivers.add(friend);
-      receivers.delete(userId);
-      for (const receiver of receivers) {
-        for (const device of this.users.get(receiver)?.devices ?? []) deliver(device.connectionId, status);
-      }
-    }
-    this.pendingChanges.clear();
-    for (const [connectionId, statuses] of outbox) {
-      this.send(connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
-    }
-  }
-
   // ---- Helpers -----------------------------------------------------------
-
-  private userState(userId: string): UserState {
-    let user = this.users.get(userId);
-    if (!user) this.users.set(userId, (user = new UserState(userId)));
-    return user;
-  }
 
   /** A device id for a login that sent none: unique among the user's devices. */
   private freshDeviceId(user: UserState): string {
@@ -476,13 +299,14 @@ export class PresenceEngine {
     return deviceId;
   }
 
-  private send(connectionId: ConnectionId, requestId: number, body: ResponseBody): void {
-    this.sink({ type: "send", connectionId, frame: { requestId, body } });
+  private answer(connection: Connection, requestId: number, answer: operations.Answer): void {
+    if ("body" in answer) return this.send(connection.id, requestId, answer.body);
+    const { code, message, retryAfterMs } = answer.refusal;
+    this.refuse(connection, requestId, "request", code, message, retryAfterMs);
   }
 
-  private replyError(connection: Connection, requestId: number, refusal: Refusal): void {
-    const error: ErrorMessage = { code: refusal.code, message: refusal.message, retryAfterMs: refusal.retryAfterMs ?? 0 };
-    this.send(connection.id, requestId, { $case: "error", value: error });
+  private send(connectionId: ConnectionId, requestId: number, body: NonNullable<Frame["body"]> | ResponseBody): void {
+    this.sink({ type: "send", connectionId, frame: { requestId, body } });
   }
 
   private now(): number {

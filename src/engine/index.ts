@@ -11,5 +11,6 @@ export {
   type EngineEffect,
   type PresenceEngineOptions,
 } from "./engine.js";
-export { SlidingWindowRateLimiter, type OperationClass, type RateDecision } from "./rate-limiter.js";
+export { SlidingWindowRateLimiter, type RateDecision } from "./rate-limiter.js";
+export { PresenceState } from "./state.js";
 export { SubscriptionStore, type SubscribeOutcome } from "./subscriptions.js";

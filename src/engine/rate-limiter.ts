@@ -2,9 +2,7 @@
 // accepted requests in any window of `windowMs`. A sliding log (not fixed
 // buckets) so that 20 requests at the end of one bucket and 20 at the start of
 // the next cannot both pass, and so retry-after is exact.
-
-/** The rate-limited operation classes; each is counted apart. */
-export type OperationClass = "query" | "subscribe" | "unsubscribe";
+import { OPERATION_CLASSES, type OperationClass } from "../protocol/requests.js";
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
@@ -33,6 +31,6 @@ export class SlidingWindowRateLimiter {
 
   /** Drops what is known about a user (their windows have long passed). */
   forget(userId: string): void {
-    for (const operation of ["query", "subscribe", "unsubscribe"] as const) this.log.delete(`${operation}\u0000${userId}`);
+    for (const operation of OPERATION_CLASSES) this.log.delete(`${operation}\u0000${userId}`);
   }
 }

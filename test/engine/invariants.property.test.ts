@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect } from "../../src/engine/index.js";
+import { errorHandling, type ErrorContext } from "../../src/protocol/index.js";
 import { req, type Body } from "./harness.js";
 
 const USERS = ["u0", "u1", "u2", "u3", "u4"];
@@ -52,6 +53,8 @@ class Model {
   /** Per connection and user, the highest version that connection was sent. */
   readonly seenVersions = new Map<string, bigint>();
   readonly violations: string[] = [];
+  /** Connections sent an Error whose handling in its context closes the connection, with that code. */
+  readonly closeExpected = new Map<string, number>();
 
   close(connectionId: string): void {
     this.open.delete(connectionId);
@@ -82,10 +85,27 @@ function runScenario(commands: Command[], friendPairs: [string, string][], initi
     if (plan === "premium" && featureEnabled && engine.subscriptionsOf(receiver).includes(changed)) return true;
     return friendAutoNotify && [...friends.friendsOf(changed)].includes(receiver);
   };
+  let current: Extract<Command, { kind: "request" }> | undefined;
+  const contextOf = (requestId: number): ErrorContext => {
+    if (requestId === 0) return "connection";
+    return current?.body.$case === "loginRequest" ? "login" : "request";
+  };
   const sink = (effect: EngineEffect): void => {
     if (!model.open.has(effect.connectionId)) model.violations.push(`effect ${effect.type} to closed connection ${effect.connectionId}`);
-    if (effect.type === "close") return model.close(effect.connectionId);
+    if (effect.type === "close") {
+      const expected = model.closeExpected.get(effect.connectionId);
+      if (expected !== undefined && expected !== effect.code) model.violations.push(`${effect.connectionId} closed with ${effect.code} after error ${expected}`);
+      model.closeExpected.delete(effect.connectionId);
+      return model.close(effect.connectionId);
+    }
     const frameBody = effect.frame.body;
+    if (frameBody?.$case === "error") {
+      // Every Error is one the spec declares for its context, and closes exactly where the spec says.
+      const context = contextOf(effect.frame.requestId);
+      const handling = errorHandling(frameBody.value.code, context);
+      if (!handling) model.violations.push(`error ${frameBody.value.code} sent in the ${context} context, which the spec does not declare`);
+      else if (handling.closesConnection) model.closeExpected.set(effect.connectionId, frameBody.value.code);
+    }
     if (frameBody?.$case === "loginResponse" && frameBody.value.selfStatus) {
       model.loggedInAs.set(effect.connectionId, frameBody.value.selfStatus.userId);
       model.see(effect.connectionId, frameBody.value.selfStatus, false);
@@ -127,13 +147,16 @@ function runScenario(commands: Command[], friendPairs: [string, string][], initi
       engine.disconnect(step.connection);
       model.close(step.connection);
     } else if (step.kind === "request") {
+      current = step;
       engine.receive(step.connection, { requestId: step.requestId, body: step.body });
+      current = undefined;
     } else if (step.kind === "advance") {
       timers.advanceBy(step.ms);
     } else {
       engine.updateSwitches(step);
     }
 
+    for (const [connectionId, code] of model.closeExpected) model.violations.push(`${connectionId} not closed after error ${code}`);
     checkUsers(engine, model, lastVersions);
     if (model.violations.length > 0) break;
   }
@@ -162,7 +185,7 @@ function checkUsers(engine: PresenceEngine, model: Model, lastVersions: Map<stri
 }
 
 describe("engine invariants under random event sequences", () => {
-  it("status is the union over devices, lists stay within the cap, versions only grow, pushes reach only entitled connections", () => {
+  it("status is the union over devices, lists stay within the cap, versions only grow, pushes reach only entitled connections, errors behave as the spec declares", () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 20, maxLength: 80, size: "max" }), friendships, fc.boolean(), fc.boolean(), (commands, pairs, featureEnabled, friendAutoNotify) =>
         runScenario(commands, pairs, { featureEnabled, friendAutoNotify }),

@@ -1,10 +1,11 @@
-// Unit tests of src/codec/validate.ts. Error codes are written as the numbers
+// Unit tests of src/protocol/validate.ts. Error codes are written as the numbers
 // the spec gives them (errors.proto), not through the generated enum.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { ProtocolError } from "../../src/codec/errors.js";
-import { utf8Length, validateRequest } from "../../src/codec/validate.js";
+import { validateRequest } from "../../src/protocol/validate.js";
+import { utf8Length } from "../../src/wire/utf8.js";
 import { anyText } from "../wire-compat/arbitraries.js";
 
 const INVALID_BATCH_COUNT = 70206;

@@ -1,24 +1,14 @@
-// Stateless checks of a decoded client request against the spec's limits and
-// rules. They answer with the spec's error code; what needs state (plan,
-// switches, rate limits, the subscription list) is the engine's job.
+// The stateless rules of a client's frame: which frames are requests at all
+// (frame.proto: unknown bodies and request id 0), and the limits and rules a
+// request's fields must keep. What needs state (login, plan, switches, rate
+// budgets, the subscription list) is the engine's job.
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
-import { SPEC_LIMITS } from "../../generated/spec/presence/v1/spec.js";
-import type { LimitsConfig } from "../spec/limits.js";
-import { ProtocolError } from "./errors.js";
-
-/** Bodies a client may send. Anything else arriving at a server is ERROR_CODE_UNSUPPORTED_BODY. */
-export const CLIENT_BODY_CASES = [
-  "loginRequest",
-  "logoutRequest",
-  "ping",
-  "setSelfStatusRequest",
-  "getUserStatusRequest",
-  "subscribeUserStatusRequest",
-  "unsubscribeUserStatusRequest",
-] as const;
-
-export type ClientBodyCase = (typeof CLIENT_BODY_CASES)[number];
+import { ProtocolError } from "../codec/errors.js";
+import type { ErrorContext } from "./error-handling.js";
+import { SPEC_LIMITS, type LimitsConfig } from "./limits.js";
+import { isRequestBody, type RequestBody } from "./requests.js";
+import { utf8Length } from "../wire/utf8.js";
 
 export interface ValidationContext {
   /** The logged-in user of the connection, when there is one (needed for the self-subscription rule). */
@@ -27,26 +17,29 @@ export interface ValidationContext {
   limits?: Pick<LimitsConfig, "maxQueryUsers" | "maxSubscribeUsersPerCall" | "maxUnsubscribeUsersPerCall" | "maxCustomStatusBytes" | "maxUserIdBytes">;
 }
 
-/** The number of bytes `text` takes in UTF-8 (lone surrogates count as U+FFFD, as they are encoded). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
+/** What a server does with a frame from a client before it looks at any state. */
+export type FrameDisposition =
+  | { kind: "request"; request: RequestBody }
+  /** An unknown or absent body with request id 0: nothing to answer, nothing to close. */
+  | { kind: "ignore" }
+  /** Answer with `error`; in the "connection" context with request id 0, and the connection closes. */
+  | { kind: "refuse"; context: Extract<ErrorContext, "request" | "connection">; error: ProtocolError };
 
-function isClientBody(body: Frame["body"]): body is Extract<NonNullable<Frame["body"]>, { $case: ClientBodyCase }> {
-  return body !== undefined && (CLIENT_BODY_CASES as readonly string[]).includes(body.$case);
+export function classifyFrame(frame: Frame): FrameDisposition {
+  const { body, requestId } = frame;
+  if (!isRequestBody(body)) {
+    if (requestId === 0) return { kind: "ignore" };
+    return { kind: "refuse", context: "request", error: unsupportedBody(body) };
+  }
+  if (requestId === 0) {
+    // An answer with id 0 would read as a connection error, so the connection goes with it.
+    return {
+      kind: "refuse",
+      context: "connection",
+      error: new ProtocolError(ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `request ${body.$case} with request id 0; a request needs a non-zero request_id`),
+    };
+  }
+  return { kind: "request", request: body };
 }
 
 /**
@@ -54,14 +47,20 @@ function isClientBody(body: Frame["body"]): body is Extract<NonNullable<Frame["b
  * with (code, message), or undefined when the frame keeps every stateless rule.
  */
 export function validateRequest(frame: Frame, context: ValidationContext = {}): ProtocolError | undefined {
+  const disposition = classifyFrame(frame);
+  switch (disposition.kind) {
+    case "ignore":
+      return unsupportedBody(frame.body);
+    case "refuse":
+      return disposition.error;
+    case "request":
+      return validateRequestFields(disposition.request, context);
+  }
+}
+
+/** The limits and rules of a request's fields (batch counts, sizes, ids, self-subscription). */
+export function validateRequestFields(body: RequestBody, context: ValidationContext = {}): ProtocolError | undefined {
   const limits = context.limits ?? SPEC_LIMITS;
-  const { body } = frame;
-  if (!isClientBody(body)) {
-    return new ProtocolError(ErrorCode.ERROR_CODE_UNSUPPORTED_BODY, body ? `${body.$case} is not a client request` : "frame has no body");
-  }
-  if (frame.requestId === 0) {
-    return new ProtocolError(ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "a request needs a non-zero request_id");
-  }
   const checkIds = (ids: string[], min: number, max: number): ProtocolError | undefined => {
     if (ids.length < min || ids.length > max) {
       return new ProtocolError(ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, `${ids.length} user ids; allowed ${min} to ${max}`);
@@ -103,6 +102,10 @@ export function validateRequest(frame: Frame, context: ValidationContext = {}): 
     case "ping":
       return undefined;
   }
+}
+
+function unsupportedBody(body: Frame["body"]): ProtocolError {
+  return new ProtocolError(ErrorCode.ERROR_CODE_UNSUPPORTED_BODY, body ? `${body.$case} is not a client request` : "frame has no body");
 }
 
 function checkUserId(userId: string, maxBytes: number): ProtocolError | undefined {
