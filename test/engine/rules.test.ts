@@ -1,4 +1,4 @@
-// One block per rule of issue 4 (docs/engine.md numbers them the same way).
+// One block per rule of docs/engine.md, numbered the same way.
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
