@@ -14,7 +14,7 @@ import {
   StatusBatchEncoder,
   type StatusFrame,
 } from "../../src/fast/batch-encoder.js";
-import { getUserStatusResponse, statusFrame, userStatusChanged } from "./arbitraries.js";
+import { getUserStatusResponse, statusFrame, userStatusChanged } from "../support/arbitraries.js";
 
 const RUNS = { numRuns: 400 };
 

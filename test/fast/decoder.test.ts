@@ -7,7 +7,7 @@ import {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import { DecodeError, type DecodeErrorKind } from "../../src/codec/errors.js";
 import { decodeGetUserStatusResponse, decodeStatusFrame, decodeUserStatusChanged } from "../../src/fast/decoder.js";
-import { getUserStatusResponse, statusFrame, userStatusChanged } from "./arbitraries.js";
+import { getUserStatusResponse, statusFrame, userStatusChanged } from "../support/arbitraries.js";
 
 const RUNS = { numRuns: 300 };
 

@@ -10,7 +10,7 @@ import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js"
 import { ConfigError, EncodeError } from "../../src/codec/errors.js";
 import { StatusEntryCache } from "../../src/fast/entry-cache.js";
 import { SplicedStatusEncoder } from "../../src/fast/splice-encoder.js";
-import { userError, userStatus } from "./arbitraries.js";
+import { userError, userStatus } from "../support/arbitraries.js";
 
 const USERS = ["alice", "bob", "carol", "dave", "eve", "中文用户"];
 

@@ -6,7 +6,7 @@ import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { ProtocolError } from "../../src/codec/errors.js";
 import { validateRequest } from "../../src/protocol/validate.js";
 import { utf8Length } from "../../src/wire/utf8.js";
-import { anyText } from "../wire-compat/arbitraries.js";
+import { anyText } from "../support/arbitraries.js";
 
 const INVALID_BATCH_COUNT = 70206;
 const INVALID_PARAMETERS = 70402;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { encodeFrame } from "../../src/codec/messages.js";
 import { FrameEncoder } from "../../src/server/frame-encoder.js";
-import { statusFrame } from "../fast/arbitraries.js";
+import { statusFrame } from "../support/arbitraries.js";
 
 const MAX = 1 << 24;
 // The engine never puts one user twice in a frame, and a user's bytes change only with its version.

@@ -8,7 +8,7 @@ import { fromCanonicalJson, toCanonicalJson } from "../../src/codec/json.js";
 import { decodeMessage, encodeMessage, MESSAGE_NAMES, type MessageName } from "../../src/codec/messages.js";
 import { ReflectionCodec, type ReflectJson } from "../../src/codec/reflect.js";
 import { encodeDelimited, FrameStreamDecoder } from "../../src/codec/stream.js";
-import { frame, wellFormed } from "./arbitraries.js";
+import { frame, wellFormed } from "../support/arbitraries.js";
 import { toHex } from "../../scripts/vectors/hex.js";
 
 const reflection = ReflectionCodec.load();
