@@ -1,4 +1,6 @@
-export { PresenceClient, type ConnectionState, type PresenceClientOptions, type ReconnectOptions, type StatusListener } from "./client.js";
+export { PresenceClient, type StatusListener } from "./client.js";
+export type { ConnectionState } from "./connection.js";
 export { ConnectionClosedError, PresenceRequestError, RequestTimeoutError, UnexpectedResponseError } from "./errors.js";
+export type { PresenceClientOptions, ReconnectOptions } from "./options.js";
 export { chunkIds, RateBudget } from "./planner.js";
 export type { SocketLike, WebSocketConstructor } from "./socket.js";

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { ConnectionClosedError, PresenceClient, PresenceRequestError, RequestTimeoutError } from "../../src/client/index.js";
 import { decodeFrame, encodeFrame } from "../../src/codec/messages.js";
-import { SPEC_LIMITS } from "../../src/spec/limits.js";
+import { SPEC_LIMITS } from "../../src/protocol/index.js";
 import { eventually, sdkClient, startServer } from "../e2e/harness.js";
 import type { PresenceServer } from "../../src/server/server.js";
 
