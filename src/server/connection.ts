@@ -1,0 +1,125 @@
+// One client's WebSocket: decodes what it sends and feeds the engine, sends
+// what the engine answers, and closes it, whoever ends it (the engine, a
+// protocol violation the transport sees itself, a client that does not read,
+// the client, or the server shutting down).
+import type { RawData, WebSocket } from "ws";
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
+import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import { DecodeError } from "../codec/errors.js";
+import { decodeFrame } from "../codec/messages.js";
+import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
+import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
+import type { FrameEncoder } from "./frame-encoder.js";
+import type { Logger } from "./log.js";
+
+export interface ConnectionContext {
+  engine: PresenceEngine;
+  frameEncoder: FrameEncoder;
+  logger: Logger;
+  /** Unsent bytes after which the client counts as not reading. */
+  maxBufferedBytes: number;
+  /** Called once, when the connection ends for any reason. */
+  onEnd(id: ConnectionId): void;
+}
+
+export class Connection {
+  private ended = false;
+
+  constructor(
+    readonly id: ConnectionId,
+    private readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+  ) {}
+
+  /** Starts reading and tells the engine. Call it once the connection can receive the engine's effects. */
+  open(): void {
+    const { engine, logger } = this.context;
+    engine.connect(this.id);
+    this.socket.on("message", (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on("close", (code) => {
+      if (!this.end()) return; // the server closed it and told the engine already
+      logger.log("info", "connection lost", { connection: this.id, code });
+      engine.disconnect(this.id);
+    });
+    this.socket.on("error", (error) => {
+      logger.log("warn", "socket error", { connection: this.id, error: error.message });
+    });
+  }
+
+  /** Carries out what the engine decided for this connection. */
+  apply(effect: EngineEffect): void {
+    if (effect.type === "send") {
+      this.send(effect.frame);
+      return;
+    }
+    this.end();
+    this.context.logger.log("info", "connection closed by server", { connection: this.id, reason: ErrorCode[effect.code] });
+    this.socket.close(closeCodeFor(effect.code), ErrorCode[effect.code]);
+  }
+
+  /** Tells the client the server is going away, then closes. */
+  shutDown(): void {
+    this.closeWithError(ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down", CLOSE_CODES.goingAway, "shutting down");
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    if (!isBinary) {
+      this.reject(ErrorCode.ERROR_CODE_MALFORMED_FRAME, "text messages are not frames; send binary");
+      return;
+    }
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes, { maxFrameBytes: this.maxFrameBytes });
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.reject(error.code, error.message);
+      return;
+    }
+    this.context.engine.receive(this.id, frame);
+  }
+
+  private send(frame: Frame): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
+      // A client that does not read would make the server buffer without bound.
+      this.context.logger.log("warn", "slow consumer dropped", { connection: this.id, buffered: this.socket.bufferedAmount });
+      this.end();
+      this.socket.close(CLOSE_CODES.policyViolation, "slow consumer");
+      this.context.engine.disconnect(this.id);
+      return;
+    }
+    this.write(frame);
+  }
+
+  // Errors the transport detects itself: answered with an Error frame, then the connection closes.
+  private reject(code: ErrorCode, message: string): void {
+    this.context.logger.log("warn", "protocol violation", { connection: this.id, code: ErrorCode[code], message });
+    this.closeWithError(code, message, closeCodeFor(code), ErrorCode[code]);
+  }
+
+  // The last frame goes out whatever the client's backlog: the connection ends either way.
+  private closeWithError(code: ErrorCode, message: string, closeCode: number, reason: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.write(errorFrame(0, code, message));
+    this.end();
+    this.socket.close(closeCode, reason);
+    this.context.engine.disconnect(this.id);
+  }
+
+  private write(frame: Frame): void {
+    this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
+  }
+
+  private get maxFrameBytes(): number {
+    return this.context.engine.settings.limits.maxFrameBytes;
+  }
+
+  /** Marks the connection ended; false when it already was. */
+  private end(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.context.onEnd(this.id);
+    return true;
+  }
+}
