@@ -30,6 +30,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Presence
 export class RawPeer {
   readonly frames: Frame[] = [];
   closeCode: number | undefined;
+  closeReason = "";
   private waiters: (() => void)[] = [];
   private nextId = 1;
 
@@ -38,8 +39,9 @@ export class RawPeer {
       this.frames.push(decodeFrame(new Uint8Array(data)));
       this.wake();
     });
-    socket.on("close", (code) => {
+    socket.on("close", (code, reason) => {
       this.closeCode = code;
+      this.closeReason = reason.toString();
       this.wake();
     });
   }

@@ -251,6 +251,35 @@ describe("connection rules", () => {
     expect(await raw.closed()).toBe(1009);
   });
 
+  it("tells every client it is going away with 72113 (request id 0) and closes with 1001", async () => {
+    const s = await server();
+    const raw = await peer(s);
+    await raw.login("alice");
+    await s.close();
+    const pushed = await raw.push((f) => f.body?.$case === "error");
+    expect(errorOf(pushed)).toMatchObject({ code: ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, message: "server shutting down", retryAfterMs: 0 });
+    expect(await raw.closed()).toBe(1001);
+    expect(raw.closeReason).toBe("shutting down");
+  });
+
+  it("closes a client that does not read with 1008 once its backlog passes maxBufferedBytes, as a lost connection", async () => {
+    const s = await server({ maxBufferedBytes: 64 * 1024, users: ids("u", 500), app: { limits: { rateLimitRequests: 100_000 } } });
+    const watcher = client(s, "bob");
+    await watcher.login();
+    const seen = collect(watcher);
+    const raw = await peer(s);
+    await raw.login("carol");
+    await watcher.subscribeUserStatus(["carol"]);
+    raw.socket.pause();
+    // About 5 KB per answer: far more than the kernel's socket buffers hold.
+    for (let i = 0; i < 2000; i++) raw.sendFrame({ $case: "getUserStatusRequest", value: { userIds: ids("u", 500) } });
+    const offline = await eventually(() => seen.find((st) => st.userId === "carol" && st.statusType === UserStatusType.USER_STATUS_TYPE_OFFLINE), 15_000, "carol OFFLINE");
+    expect(offline.reason).toBe(StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED);
+    raw.socket.resume();
+    expect(await raw.closed(15_000)).toBe(1008);
+    expect(raw.closeReason).toBe("slow consumer");
+  }, 30_000);
+
   it("turns a silent connection OFFLINE after the heartbeat timeout, clears its custom status and notifies subscribers", async () => {
     const s = await server({ app: { limits: { heartbeatTimeoutMs: 400, heartbeatIntervalMs: 150 } } });
     const watcher = client(s, "bob");
