@@ -24,10 +24,12 @@ import {
 } from "../protocol/index.js";
 import { Connection, type ConnectionState } from "./connection.js";
 import { ConnectionClosedError, PresenceRequestError, UnexpectedResponseError } from "./errors.js";
+import { Listeners } from "./listeners.js";
 import { resolveOptions, type PresenceClientOptions, type ResolvedOptions } from "./options.js";
 import { Pacer } from "./pacing.js";
 import { chunkIds } from "./planner.js";
 import { PendingRequests } from "./requests.js";
+import { LatestVersions } from "./versions.js";
 
 export type StatusListener = (statuses: UserStatus[]) => void;
 export type StateListener = (state: ConnectionState) => void;
@@ -38,10 +40,10 @@ export class PresenceClient {
   private readonly requests: PendingRequests;
   private readonly connection: Connection<LoginResponse>;
   private readonly pacer: Pacer;
-  private readonly statusListeners = new Set<StatusListener>();
-  private readonly stateListeners = new Set<StateListener>();
-  private readonly errorListeners = new Set<ErrorListener>();
-  private readonly latestVersions = new Map<string, bigint>();
+  private readonly statusListeners = new Listeners<UserStatus[]>();
+  private readonly stateListeners = new Listeners<ConnectionState>();
+  private readonly errorListeners = new Listeners<PresenceWireError>();
+  private readonly latestVersions = new LatestVersions();
   private readonly subscriptions = new Set<string>();
   private limitsValue: LimitsConfig = { ...SPEC_LIMITS };
   private lastLogin: LoginResponse | undefined;
@@ -56,11 +58,12 @@ export class PresenceClient {
         login: (reconnecting) => this.sendLogin(reconnecting),
         restore: () => this.resubscribe(),
         stopsReconnecting: (error) => this.stopsReconnecting(error),
-        ping: () => void this.request({ $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } }).catch(() => undefined), // a lost pong is the heartbeat's to notice
+        // A lost pong is the heartbeat's to notice, not the ping's caller.
+        ping: () => void this.request({ $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } }).catch(() => undefined),
         frame: (frame) => this.receive(frame),
         lost: () => this.requests.failAll(new ConnectionClosedError("connection closed")),
-        error: (error) => this.emitError(error),
-        stateChanged: (state) => this.stateListeners.forEach((listener) => listener(state)),
+        error: (error) => this.errorListeners.emit(error),
+        stateChanged: (state) => this.stateListeners.emit(state),
       },
     );
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
@@ -107,7 +110,7 @@ export class PresenceClient {
   async setSelfStatus(customStatus: string): Promise<UserStatus> {
     const { status } = await this.request({ $case: "setSelfStatusRequest", value: { customStatus } });
     if (!status) throw new UnexpectedResponseError("setSelfStatusResponse without a status");
-    this.remember(status);
+    this.latestVersions.remember(status);
     return status;
   }
 
@@ -132,7 +135,7 @@ export class PresenceClient {
       }
     }
     if (merged.statuses.length === 0 && lastError) throw lastError;
-    for (const status of merged.statuses) this.remember(status);
+    for (const status of merged.statuses) this.latestVersions.remember(status);
     return merged;
   }
 
@@ -151,7 +154,7 @@ export class PresenceClient {
       merged.evictedUserIds.push(...response.evictedUserIds);
       merged.errors.push(...response.errors);
     }
-    for (const status of merged.statuses) this.remember(status);
+    for (const status of merged.statuses) this.latestVersions.remember(status);
     return merged;
   }
 
@@ -170,19 +173,16 @@ export class PresenceClient {
 
   /** Listens for status changes (own devices, subscriptions, friends). Returns a function that removes the listener. */
   onUserStatusChanged(listener: StatusListener): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.statusListeners.add(listener);
   }
 
   onStateChanged(listener: StateListener): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    return this.stateListeners.add(listener);
   }
 
   /** Connection-level errors: Error frames pushed by the server, undecodable frames, refused re-logins. */
   onError(listener: ErrorListener): () => void {
-    this.errorListeners.add(listener);
-    return () => this.errorListeners.delete(listener);
+    return this.errorListeners.add(listener);
   }
 
   private request<B extends RequestBody>(body: B): Promise<ResponseValue<B["$case"]>> {
@@ -250,7 +250,7 @@ export class PresenceClient {
         const { code, message, retryAfterMs } = frame.body.value;
         // E.g. another connection with this device id took over: reconnecting would take it back, forever.
         if (clientActionFor(code, "connection") === "stop") this.connection.release();
-        this.emitError(new PresenceRequestError(code, message, retryAfterMs, "connection"));
+        this.errorListeners.emit(new PresenceRequestError(code, message, retryAfterMs, "connection"));
         return;
       }
       default:
@@ -258,21 +258,8 @@ export class PresenceClient {
     }
   }
 
-  // Keeps the highest version per user; a status older than what was seen is dropped.
-  private remember(status: UserStatus): boolean {
-    const known = this.latestVersions.get(status.userId);
-    if (known !== undefined && status.version <= known) return false;
-    this.latestVersions.set(status.userId, status.version);
-    return true;
-  }
-
-  private emitStatuses(statuses: UserStatus[]): void {
-    const fresh = statuses.filter((status) => this.remember(status));
-    if (fresh.length === 0) return;
-    for (const listener of this.statusListeners) listener(fresh);
-  }
-
-  private emitError(error: PresenceWireError): void {
-    for (const listener of this.errorListeners) listener(error);
+  private emitStatuses(statuses: readonly UserStatus[]): void {
+    const fresh = this.latestVersions.fresh(statuses);
+    if (fresh.length > 0) this.statusListeners.emit(fresh);
   }
 }

@@ -105,8 +105,9 @@ export class Connection<Login> {
     socket.onerror = () => undefined; // a close event always follows
     const login = await this.hooks.login(reconnecting);
     this.reconnectAttempts = 0;
-    this.setState("online");
+    // Before the state change: a listener that closes at once also stops the heartbeat.
     this.heartbeat.start();
+    this.setState("online");
     return login;
   }
 
