@@ -1,20 +1,22 @@
 // npm run bench [-- --quick] [-- --processes <n>] [-- --out <file>]
 //
 // Generates the pbjs and pbf code into bench/.generated, then measures every
-// variant of every operation in its own process (bench/runner.ts), one at a
-// time: once for time (benchmark.js, median of the samples), once for heap
-// bytes per call (--expose-gc). Prints a table and writes JSON:
-// bench/results/latest.json, or bench/results/quick.json with --quick (or
-// BENCH_QUICK=1). --quick only proves the benchmark runs: tiny samples, time
-// and heap in one process, processes in parallel; its figures mean nothing.
-// --processes n times each variant in n fresh processes and keeps the median:
-// a process sometimes lands in a slower JIT state (see docs/performance.md).
+// variant of every operation in fresh processes (bench/runner.ts), one at a
+// time: n processes for time (default 5; each reports the JS thread's on-CPU
+// time per call over 1.5 s of timed calls, see bench/thread-clock.ts),
+// one for heap bytes per call (--expose-gc). Reports per variant the
+// distribution over the processes (min, median, max) and ratios of the
+// medians; prints a table and writes JSON: bench/results/latest.json, or
+// bench/results/quick.json with --quick (or BENCH_QUICK=1). --quick only
+// proves the benchmark runs: one short process per variant, time and heap in
+// it, processes in parallel; its figures mean nothing.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { makeDataset } from "./dataset.js";
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
+import { MIN_PROCESSES } from "./check-results.js";
 import type { RunnerResult } from "./runner.js";
 
 const ENCODE_VARIANTS = [
@@ -36,13 +38,28 @@ const DECODE_VARIANTS = ["ts-proto", "protobufjs-static", "protobufjs-reflect", 
 export interface BenchResult {
   op: "encode" | "decode";
   variant: string;
+  /** The median over processes of each process's µs per call (the JS thread's CPU time). */
   us_per_op: number;
+  us_per_op_min: number;
+  us_per_op_max: number;
+  /** Each process's figure, in the order they ran. */
+  per_process_us_per_op: number[];
+  /** The median over processes of wall time per call (higher when other processes took the cores). */
+  wall_us_per_op: number;
+  /** Ratios of the medians: above 1 is faster than that peer. */
   vs_ts_proto: number;
   vs_protobufjs_static: number;
+  vs_pbf: number;
   heap_bytes_per_op: number;
-  samples: number;
-  rme_percent: number;
   bytes_identical_to_ts_proto?: boolean;
+}
+
+/** One variant measured in several processes. */
+interface Measured {
+  variant: string;
+  perProcess: RunnerResult[];
+  heapBytesPerOp: number;
+  bytesIdentical?: boolean;
 }
 
 const benchDir = import.meta.dirname;
@@ -94,15 +111,23 @@ function runVariant(variant: string, op: "encode" | "decode", mode: Mode, quick:
   });
 }
 
-/** One variant's time and heap figures: sequential processes, or one (in parallel with others) when quick. */
-async function measure(variant: string, op: "encode" | "decode", quick: boolean, processes: number): Promise<RunnerResult> {
+/** One variant's time figures from `processes` sequential processes and its heap figure; quick: one process for both, in parallel with others. */
+async function measure(variant: string, op: "encode" | "decode", quick: boolean, processes: number): Promise<Measured> {
   process.stderr.write(`${op} ${variant}...\n`);
-  if (quick) return runVariant(variant, op, "both", quick);
-  const times: RunnerResult[] = [];
-  for (let i = 0; i < processes; i++) times.push(await runVariant(variant, op, "time", quick));
-  times.sort((a, b) => a.us_per_op! - b.us_per_op!);
+  if (quick) {
+    const both = await runVariant(variant, op, "both", quick);
+    return { variant, perProcess: [both], heapBytesPerOp: both.heap_bytes_per_op!, bytesIdentical: both.bytes_identical_to_ts_proto };
+  }
+  const perProcess: RunnerResult[] = [];
+  for (let i = 0; i < processes; i++) perProcess.push(await runVariant(variant, op, "time", quick));
   const heap = await runVariant(variant, op, "heap", quick);
-  return { ...times[times.length >> 1]!, heap_bytes_per_op: heap.heap_bytes_per_op };
+  return { variant, perProcess, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function round(value: number, digits: number): number {
@@ -113,8 +138,8 @@ function round(value: number, digits: number): number {
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
   const processesIndex = process.argv.indexOf("--processes");
-  const processes = processesIndex > 0 ? Number(process.argv[processesIndex + 1]) : 1;
-  if (!Number.isInteger(processes) || processes < 1) throw new Error("--processes needs a positive integer");
+  const processes = quick ? 1 : processesIndex > 0 ? Number(process.argv[processesIndex + 1]) : MIN_PROCESSES;
+  if (!Number.isInteger(processes) || (!quick && processes < MIN_PROCESSES)) throw new Error(`--processes needs an integer of at least ${MIN_PROCESSES}`);
   const outIndex = process.argv.indexOf("--out");
   const out = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]!) : path.join(benchDir, "results", quick ? "quick.json" : "latest.json");
   await generatePeerCode();
@@ -123,21 +148,27 @@ async function main(): Promise<void> {
 
   const results: BenchResult[] = [];
   for (const [op, variants] of [["encode", ENCODE_VARIANTS], ["decode", DECODE_VARIANTS]] as const) {
-    const measured: RunnerResult[] = [];
+    const measured: Measured[] = [];
     if (quick) measured.push(...(await Promise.all(variants.map((variant) => measure(variant, op, quick, 1)))));
     else for (const variant of variants) measured.push(await measure(variant, op, quick, processes));
-    const usOf = (name: string) => measured.find((m) => m.variant === name)!.us_per_op!;
+    const medianOf = (m: Measured) => median(m.perProcess.map((p) => p.us_per_op!));
+    const medianUs = (name: string) => medianOf(measured.find((m) => m.variant === name)!);
     for (const m of measured) {
+      const us = m.perProcess.map((p) => p.us_per_op!);
+      const mid = medianOf(m);
       results.push({
         op,
         variant: m.variant,
-        us_per_op: round(m.us_per_op!, 2),
-        vs_ts_proto: round(usOf("ts-proto") / m.us_per_op!, 2),
-        vs_protobufjs_static: round(usOf("protobufjs-static") / m.us_per_op!, 2),
-        heap_bytes_per_op: m.heap_bytes_per_op!,
-        samples: m.samples!,
-        rme_percent: round(m.rme_percent!, 1),
-        ...(m.bytes_identical_to_ts_proto === undefined ? {} : { bytes_identical_to_ts_proto: m.bytes_identical_to_ts_proto }),
+        us_per_op: round(mid, 2),
+        us_per_op_min: round(Math.min(...us), 2),
+        us_per_op_max: round(Math.max(...us), 2),
+        per_process_us_per_op: us.map((u) => round(u, 2)),
+        wall_us_per_op: round(median(m.perProcess.map((p) => p.wall_us_per_op!)), 2),
+        vs_ts_proto: round(medianUs("ts-proto") / mid, 2),
+        vs_protobufjs_static: round(medianUs("protobufjs-static") / mid, 2),
+        vs_pbf: round(medianUs("pbf") / mid, 2),
+        heap_bytes_per_op: m.heapBytesPerOp,
+        ...(m.bytesIdentical === undefined ? {} : { bytes_identical_to_ts_proto: m.bytesIdentical }),
       });
     }
   }
@@ -145,9 +176,10 @@ async function main(): Promise<void> {
   const report = {
     node: process.version,
     cpu: `${os.cpus()[0]?.model ?? "unknown"} (${os.cpus().length} logical CPUs, ${os.arch()}, ${os.platform()})`,
-    command: `npm run bench${quick ? " -- --quick" : processes > 1 ? ` -- --processes ${processes}` : ""}`,
+    command: `npm run bench${quick ? " -- --quick" : processesIndex > 0 ? ` -- --processes ${processes}` : ""}`,
     quick,
-    processes_per_variant: quick ? 1 : processes,
+    processes_per_variant: processes,
+    clock: "per process: the JS thread's on-CPU time per call over 60 rounds (/proc/thread-self/schedstat), and the median of the rounds' wall time",
     date: new Date().toISOString(),
     dataset: { ...dataset.description, wire_bytes: wireBytes },
     results,
@@ -159,15 +191,17 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: BenchResult[]): void {
-  const header = ["op", "variant", "µs/op", "vs ts-proto", "vs protobufjs static", "heap B/op", "±%", "same bytes"];
+  const header = ["op", "variant", "µs/op median", "min-max over processes", "vs ts-proto", "vs protobufjs static", "vs pbf", "wall µs", "heap B/op", "same bytes"];
   const rows = results.map((r) => [
     r.op,
     r.variant,
     r.us_per_op.toFixed(1),
+    `${r.us_per_op_min.toFixed(1)}-${r.us_per_op_max.toFixed(1)}`,
     `${r.vs_ts_proto.toFixed(2)}x`,
     `${r.vs_protobufjs_static.toFixed(2)}x`,
+    `${r.vs_pbf.toFixed(2)}x`,
+    r.wall_us_per_op.toFixed(1),
     String(r.heap_bytes_per_op),
-    r.rme_percent.toFixed(1),
     r.bytes_identical_to_ts_proto === undefined ? "" : r.bytes_identical_to_ts_proto ? "yes" : "no",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -1,4 +1,5 @@
 // protobufjs 8 reflection: protobufjs.load of proto/ at startup.
+import { createRequire } from "node:module";
 import path from "node:path";
 import protobuf from "protobufjs";
 import { asProtobufjsObject } from "./protobufjs-static.js";
@@ -7,7 +8,10 @@ import { returningBytes, type Variant } from "./variant.js";
 async function loadType(): Promise<protobuf.Type> {
   const root = new protobuf.Root();
   const protoDir = path.resolve(import.meta.dirname, "../../proto");
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoDir, target));
+  // protobufjs ships google/protobuf/descriptor.proto (imported by the spec's options).
+  const includeDir = path.dirname(createRequire(import.meta.url).resolve("protobufjs/package.json"));
+  root.resolvePath = (_origin, target) =>
+    path.isAbsolute(target) ? target : path.join(target.startsWith("google/protobuf/") ? includeDir : protoDir, target);
   await root.load("presence/v1/operations.proto");
   return root.lookupType("presence.v1.GetUserStatusResponse");
 }
