@@ -6,7 +6,7 @@ import { PresenceWireError } from "../codec/errors.js";
 import { MESSAGE_NAMES, decodeMessage, encodeMessage, isMessageName, type MessageName } from "../codec/messages.js";
 import { fromCanonicalJson, toCanonicalJson } from "../codec/json.js";
 import { DelimitedSplitter, encodeDelimited } from "../codec/stream.js";
-import { SPEC_LIMITS } from "../spec/limits.js";
+import { SPEC_LIMITS } from "../protocol/index.js";
 import { DEV_SECRET, createToken } from "../token/token.js";
 import { parseBytes, formatBytes, BYTE_FORMATS, type ByteFormat } from "./bytes.js";
 

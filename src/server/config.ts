@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../codec/errors.js";
 import type { AppConfigInput, Plan } from "../engine/index.js";
-import { SPEC_LIMITS, type LimitsConfig } from "../spec/limits.js";
+import { SPEC_LIMITS, type LimitsConfig } from "../protocol/index.js";
 import { DEV_SECRET, MIN_SECRET_LENGTH } from "../token/token.js";
 import type { LogLevel } from "./log.js";
 
