@@ -1,0 +1,47 @@
+// Checks that need the wire: a connection error and its close, a connection
+// that must still be usable, the next notification about a user.
+import type { ErrorCode } from "../../../generated/ts-proto/presence/v1/errors.js";
+import { StatusChangeReason, type UserStatus } from "../../../generated/ts-proto/presence/v1/status.js";
+import type { ErrorContext } from "../../protocol/error-handling.js";
+import { CheckFailure } from "../errors.js";
+import type { CaseContext } from "./context.js";
+import { bodyOf, codeName, declaredCloseCode, expectEqual, expectError, statusIn } from "./expect.js";
+import type { WirePeer } from "./peer.js";
+
+/**
+ * The server must send Error `code` with request id 0 and close the
+ * connection with the WebSocket code errors.proto declares for it. With
+ * `bestEffort` (heartbeat timeout) the Error may be missing, never wrong.
+ */
+export async function expectConnectionError(ctx: CaseContext, peer: WirePeer, code: ErrorCode, options: { context?: ErrorContext; timeoutMs?: number; bestEffort?: boolean } = {}): Promise<void> {
+  const context = options.context ?? "connection";
+  const timeoutMs = options.timeoutMs ?? ctx.target.answerTimeoutMs;
+  const closed = await peer.closed(timeoutMs);
+  const errors = peer.received.filter((f) => f.requestId === 0 && f.body?.$case === "error");
+  if (errors.length === 0 && !options.bestEffort) throw new CheckFailure(`${peer.label}: closed with ${closed.code} without sending Error ${codeName(code)} (request id 0) first`);
+  for (const frame of errors) expectError(frame, code, `${peer.label}: the connection error`);
+  const closeCode = declaredCloseCode(code, context);
+  if (closeCode !== undefined) expectEqual(closed.code, closeCode, `${peer.label}: WebSocket close code after ${codeName(code)} (errors.proto, error_handling)`);
+}
+
+/** The connection must be open and answering: a ping gets its pong. */
+export async function expectUsable(ctx: CaseContext, peer: WirePeer, what: string): Promise<void> {
+  if (!peer.isOpen) throw new CheckFailure(`${peer.label}: ${what}, but the connection is closed (${peer.closeInfo?.code ?? "no close code"})`);
+  const answer = await ctx.request(peer, { $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } });
+  bodyOf(answer, "pong", `${peer.label}: ping after ${what}`);
+}
+
+/** The next push on `peer` must be a notification holding `userId`; returns that user's status. */
+export async function nextStatusOf(ctx: CaseContext, peer: WirePeer, userId: string, timeoutMs = ctx.target.answerTimeoutMs): Promise<UserStatus> {
+  const push = await peer.nextPush(timeoutMs, `notification about ${userId}`);
+  const { statuses } = bodyOf(push, "userStatusChanged", `${peer.label}: the next push`);
+  const ids = statuses.map((s) => s.userId);
+  expectEqual(new Set(ids).size, ids.length, `${peer.label}: users in one notification appear at most once (operations.proto)`);
+  return statusIn(statuses, userId, `${peer.label}: the next notification`);
+}
+
+/** `status` must be exactly one version after `previous`, with `reason`. */
+export function expectNextVersion(status: UserStatus, previous: bigint, reason: StatusChangeReason, what: string): void {
+  expectEqual(status.version, previous + 1n, `${what}: version (+1 per visible change, status.proto)`);
+  expectEqual(StatusChangeReason[status.reason] ?? status.reason, StatusChangeReason[reason], `${what}: reason`);
+}

@@ -1,0 +1,108 @@
+// What a case works with: fresh user ids of its own, connections that log in
+// as a client would, the limits the server announced, and the evidence log.
+import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
+import type { LoginResponse } from "../../../generated/ts-proto/presence/v1/session.js";
+import { Platform } from "../../../generated/ts-proto/presence/v1/status.js";
+import type { LimitsConfig } from "../../protocol/limits.js";
+import { CaseSkipped } from "../errors.js";
+import { EvidenceLog } from "../evidence.js";
+import { bodyOf } from "./expect.js";
+import { WirePeer, type FrameBody } from "./peer.js";
+import type { ServerTarget } from "./target.js";
+
+export interface Session {
+  peer: WirePeer;
+  userId: string;
+  login: LoginResponse;
+}
+
+export interface LoginOptions {
+  url?: string;
+  /** Default: a device id of its own per connection, so logins never replace one another by accident. */
+  deviceId?: string;
+  /** Ping at the announced interval (default), as an idle client does; off for cases about silence. */
+  keepAlive?: boolean;
+}
+
+const PROVISIONING_CONCURRENCY = 8;
+
+export class CaseContext {
+  readonly log = new EvidenceLog();
+  private readonly peers: WirePeer[] = [];
+  private connectionCount = 0;
+
+  constructor(
+    readonly target: ServerTarget,
+    /** The limits the server announced at the kit's first login. */
+    readonly limits: LimitsConfig,
+    /** Unique to this case in this run, so cases never share a user. */
+    private readonly userPrefix: string,
+  ) {}
+
+  /** A user id nobody else in the run uses. */
+  user(name: string): string {
+    return `${this.userPrefix}-${name}`;
+  }
+
+  async connect(label: string, url = this.target.url, log = this.log): Promise<WirePeer> {
+    const peer = await WirePeer.open(url, `${label}#${++this.connectionCount}`, log, this.target.answerTimeoutMs);
+    this.peers.push(peer);
+    return peer;
+  }
+
+  async request(peer: WirePeer, body: FrameBody): Promise<Frame> {
+    return peer.request(body, this.target.answerTimeoutMs);
+  }
+
+  async loginRequest(userId: string, deviceId: string, token?: string): Promise<FrameBody> {
+    return {
+      $case: "loginRequest",
+      value: { userId, token: token ?? (await this.target.tokens.tokenFor(userId)), platform: Platform.PLATFORM_LINUX, deviceId, clientVersion: "presence-conformance" },
+    };
+  }
+
+  /** Connects and logs `userId` in; the login must succeed. */
+  async login(userId: string, options: LoginOptions = {}, log = this.log): Promise<Session> {
+    const label = this.shortName(userId);
+    const peer = await this.connect(label, options.url, log);
+    const deviceId = options.deviceId ?? `device-${this.connectionCount}`;
+    const answer = await this.request(peer, await this.loginRequest(userId, deviceId));
+    const login = bodyOf(answer, "loginResponse", `login of ${userId}`);
+    if (options.keepAlive ?? true) peer.keepAlive(this.limits.heartbeatIntervalMs);
+    return { peer, userId, login };
+  }
+
+  /** Makes users exist on the server (a user exists once they have logged in) and leaves them UNLOGINED. */
+  async provision(userIds: readonly string[]): Promise<void> {
+    this.log.event("kit", `provisioning ${userIds.length} users by logging each in and out (frames not recorded)`);
+    const quiet = new EvidenceLog();
+    const queue = [...userIds];
+    const worker = async () => {
+      for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
+        const { peer } = await this.login(userId, { keepAlive: false }, quiet);
+        bodyOf(await this.request(peer, { $case: "logoutRequest", value: {} }), "logoutResponse", `logout of ${userId}`);
+        peer.terminate();
+      }
+    };
+    await Promise.all(Array.from({ length: PROVISIONING_CONCURRENCY }, worker));
+    this.log.event("kit", `provisioned ${userIds.length} users`);
+  }
+
+  async sleep(ms: number, why: string): Promise<void> {
+    this.log.event("kit", `waiting ${ms} ms: ${why}`);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  skip(reason: string): never {
+    throw new CaseSkipped(reason);
+  }
+
+  /** Closes every connection the case opened. */
+  dispose(): void {
+    for (const peer of this.peers) peer.terminate();
+  }
+
+  private shortName(userId: string): string {
+    return userId.startsWith(`${this.userPrefix}-`) ? userId.slice(this.userPrefix.length + 1) : userId;
+  }
+}

@@ -1,0 +1,182 @@
+// A client connection as the kit drives it: real WebSocket, raw frames, every
+// frame and close written to the case's evidence. Waits are event-driven and
+// bounded; a wait that runs out is a CheckFailure naming what never came.
+import WebSocket from "ws";
+import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
+import { decodeFrame, encodeFrame } from "../../codec/messages.js";
+import { CheckFailure } from "../errors.js";
+import { EvidenceLog } from "../evidence.js";
+
+export type FrameBody = NonNullable<Frame["body"]>;
+
+export interface PeerClose {
+  code: number;
+  /** Milliseconds since the case started. */
+  atMs: number;
+}
+
+export class WirePeer {
+  /** Every frame received, in order. */
+  readonly received: Frame[] = [];
+  closeInfo: PeerClose | undefined;
+  /** Time (case ms) of the last frame this peer sent: what a server's heartbeat timer runs from. */
+  lastSentAtMs = 0;
+  private pushCursor = 0;
+  private nextRequestId = 1;
+  private waiters: (() => void)[] = [];
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly socket: WebSocket,
+    readonly label: string,
+    private readonly log: EvidenceLog,
+  ) {
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      const bytes = new Uint8Array(data);
+      log.frame(label, "received", bytes);
+      if (!isBinary) {
+        log.event(label, "a text message arrived; presence.v1 frames are binary");
+        return;
+      }
+      try {
+        // The kit accepts any size the server sends: judging the server's frame size is a case's job.
+        this.received.push(decodeFrame(bytes, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
+      } catch (error) {
+        log.event(label, `a message that does not decode: ${String(error)}`);
+      }
+      this.wake();
+    });
+    socket.on("close", (code) => {
+      this.stopKeepAlive();
+      this.closeInfo = { code, atMs: log.elapsedMs() };
+      log.event(label, `connection closed by the server or the network, WebSocket code ${code}`);
+      this.wake();
+    });
+    socket.on("error", (error) => log.event(label, `socket error: ${error.message}`));
+  }
+
+  static async open(url: string, label: string, log: EvidenceLog, timeoutMs: number): Promise<WirePeer> {
+    const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    log.event(label, `connecting to ${url}`);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new CheckFailure(`no WebSocket connection to ${url} within ${timeoutMs} ms`)), timeoutMs);
+      socket.once("open", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(new CheckFailure(`cannot connect to ${url}: ${error.message}`));
+      });
+    });
+    return new WirePeer(socket, label, log);
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a frame; returns its request id (a fresh one unless given). */
+  send(body: FrameBody | undefined, requestId = this.nextRequestId++): number {
+    this.sendBytes(encodeFrame({ requestId, body }, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
+    return requestId;
+  }
+
+  /** Sends bytes (or a text message) as they are; `what` describes them in the evidence when they are not a frame. */
+  sendBytes(data: Uint8Array | string, what?: string): void {
+    if (what !== undefined) this.log.add(this.label, "sent", what);
+    else if (typeof data === "string") this.log.add(this.label, "sent", `text message ${JSON.stringify(data)}`);
+    else this.log.frame(this.label, "sent", data);
+    this.lastSentAtMs = this.log.elapsedMs();
+    this.socket.send(data, { binary: typeof data !== "string" });
+  }
+
+  /** A request id not used yet on this connection, for frames built by hand. */
+  takeRequestId(): number {
+    return this.nextRequestId++;
+  }
+
+  /** Sends a request and waits for the frame that answers it. */
+  async request(body: FrameBody, timeoutMs: number): Promise<Frame> {
+    return this.answer(this.send(body), timeoutMs);
+  }
+
+  async answer(requestId: number, timeoutMs: number): Promise<Frame> {
+    return this.until(() => this.received.find((frame) => frame.requestId === requestId), timeoutMs, `an answer to request ${requestId}`);
+  }
+
+  /** The next frame with request id 0 not returned before: pushes are checked in the order they came. */
+  async nextPush(timeoutMs: number, what = "a pushed frame (request id 0)"): Promise<Frame> {
+    const frame = await this.until(() => this.received.filter((f) => f.requestId === 0)[this.pushCursor], timeoutMs, what);
+    this.pushCursor++;
+    return frame;
+  }
+
+  /** Pushes received and not yet returned by nextPush. */
+  pendingPushes(): Frame[] {
+    return this.received.filter((f) => f.requestId === 0).slice(this.pushCursor);
+  }
+
+  async closed(timeoutMs: number): Promise<PeerClose> {
+    return this.until(() => this.closeInfo, timeoutMs, "close of the connection by the server", false);
+  }
+
+  /** Pings every `intervalMs` while open, as a conforming idle client does. */
+  keepAlive(intervalMs: number): void {
+    this.stopKeepAlive();
+    this.keepAliveTimer = setInterval(() => {
+      if (this.isOpen) this.send({ $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } });
+    }, intervalMs);
+    this.keepAliveTimer.unref();
+  }
+
+  stopKeepAlive(): void {
+    clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
+  }
+
+  /** Closes with a normal WebSocket close (a client going away without logging out). */
+  close(): void {
+    this.stopKeepAlive();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.log.event(this.label, "the kit closes the connection (no logout)");
+      this.socket.close(1000);
+    }
+  }
+
+  /** Drops the connection without a closing handshake. */
+  terminate(): void {
+    this.stopKeepAlive();
+    this.socket.terminate();
+  }
+
+  // Nothing more can arrive on a closed connection, so a wait for a frame ends there (unless `untilClosed` is false).
+  private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string, untilClosed = true): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = probe();
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (untilClosed && this.closeInfo) {
+        throw new CheckFailure(`${this.label}: no ${what}; the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms`);
+      }
+      if (left <= 0) {
+        const closed = this.closeInfo ? ` (the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms)` : "";
+        throw new CheckFailure(`${this.label}: no ${what} within ${timeoutMs} ms${closed}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,56 @@
+// Frames the package's encoder would never write: unknown body kinds, padding
+// to an exact size, invalid UTF-8, garbage. Built byte by byte from the
+// protobuf wire format.
+import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
+import { encodeFrame } from "../../codec/messages.js";
+
+/** A field number no presence.v1 frame uses: what a newer peer's body kind looks like to this version. */
+export const UNKNOWN_BODY_FIELD = 99;
+const PADDING_FIELD = 100;
+const LENGTH_DELIMITED = 2;
+
+export function varint(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest > 0x7f) {
+    bytes.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(rest);
+  return bytes;
+}
+
+function key(field: number): number[] {
+  return varint(field * 8 + LENGTH_DELIMITED);
+}
+
+/** A frame with `request_id` and a body of a kind this version does not know (an empty message in field 99). */
+export function unknownBodyFrame(requestId: number): Uint8Array {
+  const id = requestId === 0 ? [] : [0x08, ...varint(requestId)];
+  return Uint8Array.from([...id, ...key(UNKNOWN_BODY_FIELD), 0x00]);
+}
+
+/** `frame` with an unknown length-delimited field appended, so that it is exactly `totalBytes` long. */
+export function paddedFrame(frame: Frame, totalBytes: number): Uint8Array {
+  const base = encodeFrame(frame);
+  const tag = key(PADDING_FIELD);
+  let payload = totalBytes - base.length - tag.length - 1;
+  while (payload > 0 && base.length + tag.length + varint(payload).length + payload > totalBytes) payload--;
+  const header = [...tag, ...varint(payload)];
+  const bytes = new Uint8Array(base.length + header.length + payload);
+  bytes.set(base);
+  bytes.set(header, base.length);
+  return bytes;
+}
+
+/** A GetUserStatusRequest whose only user id is the byte 0xFF, which is not UTF-8. */
+export function invalidUtf8Frame(requestId: number): Uint8Array {
+  return Uint8Array.from([0x08, ...varint(requestId), 0x2a, 0x03, 0x0a, 0x01, 0xff]);
+}
+
+/** A length prefix pointing far past the end of the message. */
+export const GARBAGE = Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}
