@@ -37,8 +37,8 @@ export class Pacer {
       try {
         return await call();
       } catch (error) {
-        if (!(error instanceof PresenceRequestError) || attempt >= this.retries) throw error;
-        if (clientActionFor(error.code, "request") !== "retry-after") throw error;
+        const retryAfter = error instanceof PresenceRequestError && clientActionFor(error.code, "request") === "retry-after";
+        if (!retryAfter || attempt >= this.retries) throw error;
         budget.blockUntil(Date.now() + error.retryAfterMs);
       }
     }
