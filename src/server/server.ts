@@ -8,7 +8,7 @@ import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, type Connection
 import { CLOSE_CODES } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
-import { Connection } from "./connection.js";
+import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
@@ -52,12 +52,12 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     authenticate: (userId, token, nowMs) => verifyToken(token, userId, config.secret, nowMs),
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
   });
-  const connectionContext = {
+  const connectionContext: ConnectionContext = {
     engine,
     frameEncoder: new FrameEncoder(),
     logger,
     maxBufferedBytes: config.maxBufferedBytes,
-    onEnd: (id: ConnectionId) => connections.delete(id),
+    onEnd: (id) => connections.delete(id),
   };
 
   const health = {
