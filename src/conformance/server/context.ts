@@ -63,10 +63,11 @@ export class CaseContext {
 
   /** Connects and logs `userId` in; the login must succeed. */
   async login(userId: string, options: LoginOptions = {}, log = this.log): Promise<Session> {
-    const label = this.shortName(userId);
-    const peer = await this.connect(label, options.url, log);
-    const deviceId = options.deviceId ?? `device-${this.connectionCount}`;
-    const answer = await this.request(peer, await this.loginRequest(userId, deviceId));
+    // The token comes first, as a client has it before connecting: a slow token command must not eat the login timeout.
+    const deviceId = options.deviceId ?? `device-${this.connectionCount + 1}`;
+    const request = await this.loginRequest(userId, deviceId);
+    const peer = await this.connect(this.shortName(userId), options.url, log);
+    const answer = await this.request(peer, request);
     const login = bodyOf(answer, "loginResponse", `login of ${userId}`);
     if (options.keepAlive ?? true) peer.keepAlive(this.limits.heartbeatIntervalMs);
     return { peer, userId, login };

@@ -102,11 +102,11 @@ export class WirePeer {
   }
 
   async answer(requestId: number, timeoutMs: number): Promise<Frame> {
-    return this.until(() => this.received.find((frame) => frame.requestId === requestId), timeoutMs, `an answer to request ${requestId}`);
+    return this.until(() => this.received.find((frame) => frame.requestId === requestId), timeoutMs, `answer to request ${requestId}`);
   }
 
   /** The next frame with request id 0 not returned before: pushes are checked in the order they came. */
-  async nextPush(timeoutMs: number, what = "a pushed frame (request id 0)"): Promise<Frame> {
+  async nextPush(timeoutMs: number, what = "pushed frame (request id 0)"): Promise<Frame> {
     const frame = await this.until(() => this.received.filter((f) => f.requestId === 0)[this.pushCursor], timeoutMs, what);
     this.pushCursor++;
     return frame;

@@ -55,8 +55,9 @@ export const sessions: CaseFamily = {
       title: "A token issued for another user is refused with 72104 and the connection closes",
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_INVALID (login: closes)",
       async run(ctx) {
+        const login = await ctx.loginRequest(ctx.user("alice"), "d", await ctx.target.tokens.tokenFor(ctx.user("mallory")));
         const peer = await ctx.connect("mallory");
-        const answer = await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), "d", await ctx.target.tokens.tokenFor(ctx.user("mallory"))));
+        const answer = await ctx.request(peer, login);
         expectError(answer, ErrorCode.ERROR_CODE_TOKEN_INVALID);
         const closed = await peer.closed(ctx.target.answerTimeoutMs);
         expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_INVALID, "login"), "WebSocket close code");
@@ -67,8 +68,9 @@ export const sessions: CaseFamily = {
       title: "A malformed token is refused with 72104 and the connection closes",
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_INVALID (login: closes)",
       async run(ctx) {
+        const login = await ctx.loginRequest(ctx.user("alice"), "d", "not-a-token");
         const peer = await ctx.connect("alice");
-        expectError(await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), "d", "not-a-token")), ErrorCode.ERROR_CODE_TOKEN_INVALID);
+        expectError(await ctx.request(peer, login), ErrorCode.ERROR_CODE_TOKEN_INVALID);
         const closed = await peer.closed(ctx.target.answerTimeoutMs);
         expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_INVALID, "login"), "WebSocket close code");
       },
@@ -79,9 +81,9 @@ export const sessions: CaseFamily = {
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_EXPIRED (login: closes)",
       needs: "expiredToken",
       async run(ctx) {
+        const login = await ctx.loginRequest(ctx.user("alice"), "d", ctx.target.tokens.expiredTokenFor(ctx.user("alice")));
         const peer = await ctx.connect("alice");
-        const expired = ctx.target.tokens.expiredTokenFor(ctx.user("alice"));
-        expectError(await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), "d", expired)), ErrorCode.ERROR_CODE_TOKEN_EXPIRED);
+        expectError(await ctx.request(peer, login), ErrorCode.ERROR_CODE_TOKEN_EXPIRED);
         const closed = await peer.closed(ctx.target.answerTimeoutMs);
         expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, "login"), "WebSocket close code");
       },
@@ -91,9 +93,10 @@ export const sessions: CaseFamily = {
       title: "Every request before login is answered 72103 and the connection stays open",
       rule: "docs/protocol.md §3.1; docs/engine.md Sessions; errors.proto ERROR_CODE_NOT_LOGGED_IN",
       async run(ctx) {
+        const login = await ctx.loginRequest(ctx.user("alice"), "d");
         const peer = await ctx.connect("alice");
         for (const body of BEFORE_LOGIN) expectError(await ctx.request(peer, body), ErrorCode.ERROR_CODE_NOT_LOGGED_IN, `${body.$case} before login`);
-        bodyOf(await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), "d")), "loginResponse", "login after the refused requests");
+        bodyOf(await ctx.request(peer, login), "loginResponse", "login after the refused requests");
       },
     },
     {
@@ -101,12 +104,18 @@ export const sessions: CaseFamily = {
       title: "A login with an empty or over-long user id or device id is answered 70402 and the connection stays open",
       rule: "session.proto LoginRequest.user_id, device_id; docs/engine.md Sessions; errors.proto ERROR_CODE_INVALID_PARAMETERS (login: stays open)",
       async run(ctx) {
-        const peer = await ctx.connect("alice");
         const tooLong = "x".repeat(ctx.limits.maxUserIdBytes + 1);
-        expectError(await ctx.request(peer, await ctx.loginRequest("", "d")), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "login with an empty user id");
-        expectError(await ctx.request(peer, await ctx.loginRequest(tooLong, "d")), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a user id of ${tooLong.length} bytes`);
-        expectError(await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), tooLong)), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a device id of ${tooLong.length} bytes`);
-        bodyOf(await ctx.request(peer, await ctx.loginRequest(ctx.user("alice"), "d")), "loginResponse", "a correct login on the same connection");
+        const [emptyUser, longUser, longDevice, correct] = await Promise.all([
+          ctx.loginRequest("", "d"),
+          ctx.loginRequest(tooLong, "d"),
+          ctx.loginRequest(ctx.user("alice"), tooLong),
+          ctx.loginRequest(ctx.user("alice"), "d"),
+        ]);
+        const peer = await ctx.connect("alice");
+        expectError(await ctx.request(peer, emptyUser), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "login with an empty user id");
+        expectError(await ctx.request(peer, longUser), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a user id of ${tooLong.length} bytes`);
+        expectError(await ctx.request(peer, longDevice), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a device id of ${tooLong.length} bytes`);
+        bodyOf(await ctx.request(peer, correct), "loginResponse", "a correct login on the same connection");
       },
     },
     {
@@ -115,7 +124,8 @@ export const sessions: CaseFamily = {
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_ALREADY_LOGGED_IN (login: stays open)",
       async run(ctx) {
         const { peer, userId } = await ctx.login(ctx.user("alice"));
-        expectError(await ctx.request(peer, await ctx.loginRequest(userId, "other")), ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN);
+        const again = await ctx.loginRequest(userId, "other");
+        expectError(await ctx.request(peer, again), ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN);
         await expectUsable(ctx, peer, "a refused second login");
       },
     },
