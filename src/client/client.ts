@@ -15,6 +15,7 @@ import type { Limits, LoginResponse } from "../../generated/ts-proto/presence/v1
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { PresenceWireError } from "../codec/errors.js";
 import {
+  announcedLimits,
   clientActionFor,
   operationClassOf,
   SPEC_LIMITS,
@@ -210,13 +211,7 @@ export class PresenceClient {
   }
 
   private adoptLimits(announced: Limits | undefined): void {
-    const next: LimitsConfig = { ...SPEC_LIMITS };
-    if (announced) {
-      for (const key of Object.keys(SPEC_LIMITS) as (keyof LimitsConfig)[]) {
-        // A limit an older server does not send takes its spec default.
-        if (announced[key] > 0) next[key] = announced[key];
-      }
-    }
+    const next = announcedLimits(announced);
     this.limitsValue = next;
     this.pacer.configure(next.rateLimitRequests, next.rateLimitWindowMs);
   }

@@ -2,7 +2,7 @@
 // operation classes, stateless validation, and each error code's handling.
 // Everything here derives from proto/ (generated tables) and nothing else
 // imports the generated spec tables.
-export { SPEC_LIMITS, resolveLimits, type LimitsConfig } from "./limits.js";
+export { SPEC_LIMITS, announcedLimits, resolveLimits, type LimitsConfig } from "./limits.js";
 export {
   OPERATION_CLASSES,
   REQUEST_KINDS,

@@ -2,6 +2,7 @@
 // generated from the `spec_default` options in proto/presence/v1/session.proto,
 // the one place the numbers are written.
 import { SPEC_LIMITS } from "../../generated/spec/presence/v1/spec.js";
+import type { Limits } from "../../generated/ts-proto/presence/v1/session.js";
 import { ConfigError } from "../codec/errors.js";
 
 export { SPEC_LIMITS };
@@ -22,3 +23,13 @@ export function resolveLimits(overrides: Partial<LimitsConfig> = {}): LimitsConf
   }
   return limits;
 }
+
+/** The limits a server announced at login; one it does not announce (0, e.g. an older server) takes its spec default. */
+export function announcedLimits(announced: Limits | undefined): LimitsConfig {
+  const limits: LimitsConfig = { ...SPEC_LIMITS };
+  if (!announced) return limits;
+  for (const key of LIMIT_NAMES) if (announced[key] > 0) limits[key] = announced[key];
+  return limits;
+}
+
+const LIMIT_NAMES = Object.keys(SPEC_LIMITS) as (keyof LimitsConfig)[];
