@@ -13,7 +13,6 @@ import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { GetUserStatusResponse, UserStatusChangedNotification } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { Limits } from "../../generated/ts-proto/presence/v1/session.js";
 import { Platform, StatusChangeReason, UserStatusType, type Device, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import type { StatusFrame } from "../../src/fast/batch-encoder.js";
 
 // ---------------------------------------------------------------------------
 // Scalars.
@@ -172,6 +171,11 @@ export const userStatusChanged = received.userStatusChanged;
 
 /** The oneof tags of Frame.body (fields 2-17, length-delimited) are known, not unknown. */
 const FRAME_KNOWN_TAGS = [0x08, ...Array.from({ length: 16 }, (_, i) => ((i + 2) << 3) | 2)];
+
+/** A Frame carrying one of the two bodies the fast path encodes. */
+type StatusFrame = Frame & {
+  body: { $case: "getUserStatusResponse"; value: GetUserStatusResponse } | { $case: "userStatusChanged"; value: UserStatusChangedNotification };
+};
 
 /** The two frames the fast path encodes, from a newer peer. */
 export const statusFrame: fc.Arbitrary<StatusFrame> = fromNewerPeer(
