@@ -79,6 +79,22 @@ export class SimulatedTimers implements Timers {
     this.clock.set(ms);
   }
 
+  /**
+   * Like advanceTo, awaiting `settle()` after each timer, so the asynchronous
+   * work a timer starts ends (and schedules the timers it schedules) before
+   * the next timer runs: the order a synchronous run would have.
+   */
+  async advanceToSettled(ms: number, settle: () => Promise<void>): Promise<void> {
+    if (ms < this.clock.now()) throw new SimulatedTimeError(`cannot advance back from ${this.clock.now()} to ${ms}`);
+    for (let next = this.earliestDue(ms); next; next = this.earliestDue(ms)) {
+      this.pending.delete(next.handle);
+      this.clock.set(next.dueMs);
+      next.callback();
+      await settle();
+    }
+    this.clock.set(ms);
+  }
+
   advanceBy(ms: number): void {
     this.advanceTo(this.clock.now() + ms);
   }

@@ -1,10 +1,11 @@
 // The reference presence engine: every behaviour rule of presence.v1 as a
-// transport-free, deterministic state machine. It consumes decoded frames and
-// connection events, and emits effects (frames to send, connections to close)
-// through a sink. Time comes only from the injected clock and timers. The
-// rules of the protocol itself (request kinds, validation, each error code's
-// handling) come from src/protocol; the operations live in operations.ts and
-// the fan-out of changes in fan-out.ts.
+// transport-free state machine over an asynchronous PresenceStore. It consumes
+// decoded frames and connection events, and emits effects (frames to send,
+// connections to close) through a sink. Time comes only from the injected
+// clock and timers. The rules of the protocol itself (request kinds,
+// validation, each error code's handling) come from src/protocol; the
+// operations live in operations.ts, the fan-out of changes in fan-out.ts, the
+// ordering of events in lanes.ts.
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/session.js";
@@ -16,21 +17,16 @@ import { classifyFrame, validateRequestFields } from "../protocol/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
 import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
+import { EffectDelivery, EventScope, type EffectSink, type EngineEffect } from "./effects.js";
 import { collectNotifications } from "./fan-out.js";
+import { Lanes } from "./lanes.js";
+import { InMemoryPresenceStore } from "./memory-store.js";
 import * as operations from "./operations.js";
-import { PresenceState, type ConnectionId } from "./state.js";
-import type { UserState } from "./user-state.js";
+import { PresenceState } from "./state.js";
+import type { ConnectionId, PresenceStore } from "./store.js";
+import { statusOf, type UserState } from "./user-state.js";
 
-export type { ConnectionId };
-
-/** What the transport must do. */
-export type EngineEffect =
-  | { type: "send"; connectionId: ConnectionId; frame: Frame }
-  /** Close the connection. `code` says why; ERROR_CODE_UNSPECIFIED is a normal close after a logout. */
-  | { type: "close"; connectionId: ConnectionId; code: ErrorCode };
-
-/** Receives effects synchronously, in the order the transport must apply them. */
-export type EffectSink = (effect: EngineEffect) => void;
+export type { ConnectionId, EffectSink, EngineEffect };
 
 /** Checks a login token; returns the error code to refuse it with, or undefined to accept. */
 export type Authenticate = (userId: string, token: string, nowMs: number) => ErrorCode | undefined;
@@ -44,6 +40,16 @@ export interface PresenceEngineOptions {
   directory?: UserDirectory;
   /** Defaults to accepting every token: token formats are the server's concern. */
   authenticate?: Authenticate;
+  /** Where presence data lives; defaults to this process's memory. */
+  store?: PresenceStore;
+  /** This node's name in device records, unique among the nodes sharing a store. */
+  nodeId?: string;
+  /**
+   * Told of every failure inside an event (a store that fails or stays
+   * contended): a request is answered INTERNAL_ERROR besides, a connection
+   * loss or timer has no one to answer. Defaults to ignoring them.
+   */
+  onError?: (error: unknown) => void;
 }
 
 /** A misuse of the engine's API by its host (not a protocol error of a client). */
@@ -53,19 +59,26 @@ interface Connection {
   readonly id: ConnectionId;
   /** Set by a successful login. */
   userId: string | undefined;
+  /** The user whose lane the connection's events take: the one it logged in, or is logging in, as. */
+  laneUser: string | undefined;
   lastReceivedMs: number;
   /** The login timeout while not logged in, then the heartbeat check. */
   timer: TimerHandle | undefined;
+  /** Set when the engine closes it or the transport reports it gone; events queued for it then do nothing. */
+  closed: boolean;
 }
 
 export class PresenceEngine {
   private readonly config: AppConfig;
   private readonly clock: Clock;
   private readonly timers: Timers;
-  private readonly sink: EffectSink;
+  private readonly delivery: EffectDelivery;
   private readonly friends: FriendsSource;
   private readonly authenticate: Authenticate;
+  private readonly onError: (error: unknown) => void;
   private readonly state: PresenceState;
+  private readonly nodeId: string;
+  private readonly lanes = new Lanes();
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly retentionTimers = new Map<string, TimerHandle>();
   private nextDeviceNumber = 1;
@@ -74,10 +87,13 @@ export class PresenceEngine {
     this.config = resolveAppConfig(options.config);
     this.clock = options.clock;
     this.timers = options.timers;
-    this.sink = options.sink;
     this.friends = options.friends ?? new InMemoryFriends();
     this.authenticate = options.authenticate ?? (() => undefined);
-    this.state = new PresenceState(options.directory ?? new InMemoryUserDirectory(), this.config.limits);
+    this.onError = options.onError ?? (() => undefined);
+    this.delivery = new EffectDelivery(options.sink, this.onError);
+    this.nodeId = options.nodeId ?? "local";
+    const store = options.store ?? new InMemoryPresenceStore();
+    this.state = new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), this.config.limits);
   }
 
   // ---- Host API ----------------------------------------------------------
@@ -85,33 +101,51 @@ export class PresenceEngine {
   /** A transport connection opened. It must log in within `loginTimeoutMs`. */
   connect(connectionId: ConnectionId): void {
     if (this.connections.has(connectionId)) throw new EngineError(`connection ${connectionId} is already open`);
-    const connection: Connection = { id: connectionId, userId: undefined, lastReceivedMs: this.now(), timer: undefined };
+    const connection: Connection = { id: connectionId, userId: undefined, laneUser: undefined, lastReceivedMs: this.now(), timer: undefined, closed: false };
     connection.timer = this.timers.schedule(this.config.limits.loginTimeoutMs, () =>
-      this.event(() => this.refuse(connection, 0, "connection", ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, "no login in time")),
+      this.event(connection, async (scope) => {
+        if (connection.userId !== undefined) return;
+        await this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, "no login in time");
+      }),
     );
     this.connections.set(connectionId, connection);
+    this.delivery.opened(connectionId);
   }
 
-  /** A decoded frame arrived. Frames for a connection the engine already closed are dropped. */
-  receive(connectionId: ConnectionId, frame: Frame): void {
+  /**
+   * A decoded frame arrived. Resolves once its effects went to the sink (never
+   * rejects). Frames for a connection the engine already closed are dropped.
+   */
+  receive(connectionId: ConnectionId, frame: Frame): Promise<void> {
     const connection = this.connections.get(connectionId);
-    if (!connection) return;
-    this.event(() => {
-      connection.lastReceivedMs = this.now();
-      this.dispatch(connection, frame);
+    if (!connection) return Promise.resolve();
+    connection.lastReceivedMs = this.now();
+    if (frame.body?.$case === "loginRequest" && connection.userId === undefined) connection.laneUser = frame.body.value.userId;
+    return this.event(connection, (scope) => this.dispatch(scope, connection, frame));
+  }
+
+  /** The transport saw the connection close (FIN/RST, socket error). Unknown ids are ignored. Resolves like `receive`. */
+  disconnect(connectionId: ConnectionId): Promise<void> {
+    const connection = this.connections.get(connectionId);
+    if (!connection) return Promise.resolve();
+    this.connections.delete(connectionId);
+    this.delivery.gone(connectionId);
+    return this.event(connection, async (scope) => {
+      this.forget(connection);
+      await this.loseDevice(scope, connection, StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED);
     });
   }
 
-  /** The transport saw the connection close (FIN/RST, socket error). Unknown ids are ignored. */
-  disconnect(connectionId: ConnectionId): void {
-    const connection = this.connections.get(connectionId);
-    if (!connection) return;
-    this.event(() => this.forgetConnection(connection, StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED));
+  /** Changes the plan or a switch; applies from the next event on, and resolves once stored. Subscription lists are kept. */
+  updateSwitches(changes: Partial<AppSwitches>): Promise<void> {
+    Object.assign(this.config, withoutUndefined(changes));
+    const { plan, featureEnabled, friendAutoNotify } = this.config;
+    return this.lanes.run(["switches"], () => this.state.store.writeSwitches({ plan, featureEnabled, friendAutoNotify }).catch(this.onError));
   }
 
-  /** Changes the plan or a switch; applies from the next event on. Subscription lists are kept. */
-  updateSwitches(changes: Partial<AppSwitches>): void {
-    Object.assign(this.config, withoutUndefined(changes));
+  /** Adopts the switches last stored by any engine sharing the store (a node starting, or told of a change). */
+  async refreshSwitches(): Promise<void> {
+    Object.assign(this.config, withoutUndefined(await this.state.store.readSwitches()));
   }
 
   /** The configuration in force. */
@@ -119,118 +153,145 @@ export class PresenceEngine {
     return this.config;
   }
 
-  /** A user's current status, or undefined for a user the engine does not know. */
-  statusOf(userId: string): UserStatus | undefined {
-    return this.state.statusOf(userId);
+  /** A user's current status, or undefined for a user the engine does not know. Rejects if the store fails. */
+  async statusOf(userId: string): Promise<UserStatus | undefined> {
+    return (await this.state.statuses([userId]))[0];
   }
 
-  /** A subscriber's list, earliest subscribed first. */
-  subscriptionsOf(userId: string): string[] {
-    return this.state.subscriptions.listOf(userId);
+  /** A subscriber's list, earliest subscribed first. Rejects if the store fails. */
+  async subscriptionsOf(userId: string): Promise<string[]> {
+    return [...((await this.state.store.readSubscriptions(userId)).value ?? [])];
+  }
+
+  /** Resolves once every event received so far (and every event they caused) has ended: for tests and shutdown. */
+  idle(): Promise<void> {
+    return this.lanes.idle();
   }
 
   // ---- Events ------------------------------------------------------------
 
-  /** Runs one event, then pushes the changes it made, batched per receiving connection. */
-  private event(run: () => void): void {
-    run();
-    for (const [connectionId, statuses] of collectNotifications(this.config, this.state, this.friends)) {
-      this.send(connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
-    }
+  /**
+   * Runs one event in its lanes, then pushes the changes it made, batched per
+   * receiving connection, and hands its effects to the sink. A failure is
+   * reported, and answered if a request is still unanswered.
+   */
+  private event(connection: Connection | undefined, run: (scope: EventScope) => Promise<void>, lanes = laneNames(connection)): Promise<void> {
+    return this.lanes.run(lanes, async () => {
+      const scope = new EventScope();
+      try {
+        if (connection?.closed) return;
+        await run(scope);
+        for (const [connectionId, statuses] of await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes)) {
+          this.send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
+        }
+      } catch (error) {
+        this.onError(error);
+        scope.failed();
+      }
+      this.delivery.deliver(scope.effects);
+    });
   }
 
-  private dispatch(connection: Connection, frame: Frame): void {
+  private async dispatch(scope: EventScope, connection: Connection, frame: Frame): Promise<void> {
     const disposition = classifyFrame(frame);
     if (disposition.kind === "ignore") return;
     const { requestId } = frame;
     if (disposition.kind === "refuse") {
       const { error } = disposition;
-      return this.refuse(connection, requestId, disposition.context, error.code, error.detail);
+      return this.refuse(scope, connection, requestId, disposition.context, error.code, error.detail);
     }
     const request = disposition.request;
     const limits = this.config.limits;
     if (request.$case === "loginRequest") {
       if (connection.userId !== undefined) {
-        return this.refuse(connection, requestId, "login", ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, "already logged in");
+        return this.refuse(scope, connection, requestId, "login", ErrorCode.ERROR_CODE_ALREADY_LOGGED_IN, "already logged in");
       }
       const invalid = validateRequestFields(request, { limits });
-      if (invalid) return this.refuse(connection, requestId, "login", invalid.code, invalid.detail);
-      return this.login(connection, requestId, request.value);
+      if (invalid) return this.refuse(scope, connection, requestId, "login", invalid.code, invalid.detail);
+      scope.answers(connection.id, requestId);
+      return this.login(scope, connection, requestId, request.value);
     }
-    const user = connection.userId === undefined ? undefined : this.state.user(connection.userId);
-    if (!user) return this.refuse(connection, requestId, "request", ErrorCode.ERROR_CODE_NOT_LOGGED_IN, `${request.$case} before login`);
-    const invalid = validateRequestFields(request, { userId: user.userId, limits });
-    if (invalid) return this.refuse(connection, requestId, "request", invalid.code, invalid.detail);
-    const context: operations.OperationContext = { config: this.config, state: this.state, nowMs: this.now() };
-    const operation = operationClassOf(request, user.userId);
-    const refusal = operation && operations.gate(context, user.userId, operation);
-    if (refusal) return this.refuse(connection, requestId, "request", refusal.code, refusal.message, refusal.retryAfterMs);
+    const userId = connection.userId;
+    if (userId === undefined) return this.refuse(scope, connection, requestId, "request", ErrorCode.ERROR_CODE_NOT_LOGGED_IN, `${request.$case} before login`);
+    const invalid = validateRequestFields(request, { userId, limits });
+    if (invalid) return this.refuse(scope, connection, requestId, "request", invalid.code, invalid.detail);
+    scope.answers(connection.id, requestId);
+    const context: operations.OperationContext = { config: this.config, state: this.state, nowMs: this.now(), changes: scope.changes };
+    const operation = operationClassOf(request, userId);
+    const refusal = operation && (await operations.gate(context, userId, operation));
+    if (refusal) return this.refuse(scope, connection, requestId, "request", refusal.code, refusal.message, refusal.retryAfterMs);
     switch (request.$case) {
       case "ping":
-        return this.pong(connection, requestId, request.value);
+        return this.pong(scope, connection, requestId, request.value);
       case "logoutRequest":
-        this.send(connection.id, requestId, { $case: "logoutResponse", value: {} });
-        return this.closeConnection(connection, ErrorCode.ERROR_CODE_UNSPECIFIED, StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT);
+        return this.logout(scope, connection, requestId);
       case "setSelfStatusRequest":
-        return this.answer(connection, requestId, operations.setSelfStatus(context, connection.id, user, request.value));
+        return this.answer(scope, connection, requestId, await operations.setSelfStatus(context, connection.id, userId, request.value));
       case "getUserStatusRequest":
-        return this.answer(connection, requestId, operations.getUserStatus(context, request.value));
+        return this.answer(scope, connection, requestId, await operations.getUserStatus(context, request.value));
       case "subscribeUserStatusRequest":
-        return this.answer(connection, requestId, operations.subscribe(context, user.userId, request.value));
+        return this.answer(scope, connection, requestId, await operations.subscribe(context, userId, request.value));
       case "unsubscribeUserStatusRequest":
-        return this.answer(connection, requestId, operations.unsubscribe(context, user.userId, request.value));
+        return this.answer(scope, connection, requestId, await operations.unsubscribe(context, userId, request.value));
     }
   }
 
   // ---- Session -----------------------------------------------------------
 
-  private login(connection: Connection, requestId: number, request: LoginRequest): void {
-    const refused = this.authenticate(request.userId, request.token, this.now());
-    if (refused !== undefined) return this.refuse(connection, requestId, "login", refused, "login refused");
+  private async login(scope: EventScope, connection: Connection, requestId: number, request: LoginRequest): Promise<void> {
+    const nowMs = this.now();
+    const refused = this.authenticate(request.userId, request.token, nowMs);
+    if (refused !== undefined) return this.refuse(scope, connection, requestId, "login", refused, "login refused");
 
-    const user = this.state.userForLogin(request.userId);
-    const deviceId = request.deviceId || this.freshDeviceId(user);
-    const replaced = user.addDevice({ deviceId, platform: request.platform, connectionId: connection.id });
-    const replacedConnection = replaced && this.connections.get(replaced.connectionId);
+    const { result, record } = await this.state.changeUser(request.userId, (user) => {
+      const deviceId = request.deviceId || this.freshDeviceId(user);
+      const replaced = user.addDevice({ deviceId, platform: request.platform, nodeId: this.nodeId, connectionId: connection.id });
+      user.retainUntilMs = undefined;
+      user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, nowMs);
+      return { write: true, result: { deviceId, replaced } };
+    });
+    const { deviceId, replaced } = result;
+    const replacedConnection = replaced?.nodeId === this.nodeId ? this.connections.get(replaced.connectionId) : undefined;
     if (replacedConnection) {
-      // addDevice already handed the entry to the new connection, so closing the old one removes no device.
+      // The login already handed the device to the new connection, so closing the old one removes no device.
       const message = `device ${deviceId} logged in on another connection`;
-      this.refuse(replacedConnection, 0, "connection", ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, message);
+      scope.send(replacedConnection.id, errorFrame(0, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, message));
+      this.close(scope, replacedConnection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
     }
-    connection.userId = user.userId;
-    this.cancelRetention(user.userId);
-    user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, this.now());
-    this.state.changed(user.userId, connection.id);
+    connection.userId = request.userId;
+    this.cancelRetention(request.userId);
+    if (record) scope.changes.set(request.userId, { record, answered: connection.id });
 
     const limits = this.config.limits;
     this.timers.cancel(connection.timer ?? -1);
     this.scheduleHeartbeatCheck(connection, limits.heartbeatTimeoutMs);
-    this.send(connection.id, requestId, {
+    this.send(scope, connection.id, requestId, {
       $case: "loginResponse",
-      value: { limits: { ...limits }, serverTimeMs: this.nowBig(), selfStatus: user.snapshot(), deviceId },
+      value: { limits: { ...limits }, serverTimeMs: BigInt(nowMs), selfStatus: statusOf(request.userId, record), deviceId },
     });
   }
 
-  private pong(connection: Connection, requestId: number, ping: Ping): void {
-    this.send(connection.id, requestId, { $case: "pong", value: { clientTimeMs: ping.clientTimeMs, serverTimeMs: this.nowBig() } });
+  /** The device leaves first, so a store failure is answered and the client can log out again. */
+  private async logout(scope: EventScope, connection: Connection, requestId: number): Promise<void> {
+    await this.loseDevice(scope, connection, StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT);
+    this.send(scope, connection.id, requestId, { $case: "logoutResponse", value: {} });
+    this.close(scope, connection, ErrorCode.ERROR_CODE_UNSPECIFIED);
+  }
+
+  private pong(scope: EventScope, connection: Connection, requestId: number, ping: Ping): void {
+    this.send(scope, connection.id, requestId, { $case: "pong", value: { clientTimeMs: ping.clientTimeMs, serverTimeMs: BigInt(this.now()) } });
   }
 
   /** Checks silence lazily: frames only stamp `lastReceivedMs`, so no timer churn per frame. */
   private scheduleHeartbeatCheck(connection: Connection, delayMs: number): void {
     connection.timer = this.timers.schedule(delayMs, () =>
-      this.event(() => {
+      this.event(connection, async (scope) => {
         const timeout = this.config.limits.heartbeatTimeoutMs;
         const silentMs = this.now() - connection.lastReceivedMs;
         if (silentMs < timeout) return this.scheduleHeartbeatCheck(connection, timeout - silentMs);
-        this.refuse(
-          connection,
-          0,
-          "connection",
-          ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT,
-          `nothing received for ${silentMs} ms`,
-          0,
-          StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT,
-        );
+        const message = `nothing received for ${silentMs} ms`;
+        const reason = StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT;
+        await this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT, message, 0, reason);
       }),
     );
   }
@@ -239,7 +300,8 @@ export class PresenceEngine {
    * Sends an Error (request id 0 in the connection context), then closes the
    * connection where the spec's handling of the code in that context says so.
    */
-  private refuse(
+  private async refuse(
+    scope: EventScope,
     connection: Connection,
     requestId: number,
     context: ErrorContext,
@@ -247,38 +309,48 @@ export class PresenceEngine {
     message: string,
     retryAfterMs = 0,
     lossReason = StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED,
-  ): void {
-    this.sink({ type: "send", connectionId: connection.id, frame: errorFrame(context === "connection" ? 0 : requestId, code, message, retryAfterMs) });
-    if (closesConnection(code, context)) this.closeConnection(connection, code, lossReason);
+  ): Promise<void> {
+    scope.send(connection.id, errorFrame(context === "connection" ? 0 : requestId, code, message, retryAfterMs));
+    if (!closesConnection(code, context)) return;
+    this.close(scope, connection, code);
+    await this.loseDevice(scope, connection, lossReason);
   }
 
-  private closeConnection(connection: Connection, code: ErrorCode, lossReason: StatusChangeReason): void {
-    this.sink({ type: "close", connectionId: connection.id, code });
-    this.forgetConnection(connection, lossReason);
+  /** Closes a connection on this node; its device, if any, is the caller's to remove. */
+  private close(scope: EventScope, connection: Connection, code: ErrorCode): void {
+    scope.close(connection.id, code);
+    this.forget(connection);
   }
 
-  private forgetConnection(connection: Connection, lossReason: StatusChangeReason): void {
+  private forget(connection: Connection): void {
+    connection.closed = true;
     this.timers.cancel(connection.timer ?? -1);
     this.connections.delete(connection.id);
-    const user = connection.userId === undefined ? undefined : this.state.user(connection.userId);
-    if (!user?.removeConnection(connection.id, lossReason)) return;
-    user.bump(lossReason, this.now());
-    this.state.changed(user.userId, undefined);
-    if (user.devices.length === 0) this.scheduleRetention(user.userId);
   }
 
-  /** Clears a subscriber's list once it has been gone for `subscriptionRetentionMs`. */
+  /** Removes the connection's device: one change, and OFFLINE or UNLOGINED with the retention deadline when it was the last. */
+  private async loseDevice(scope: EventScope, connection: Connection, lossReason: StatusChangeReason): Promise<void> {
+    const userId = connection.userId;
+    if (userId === undefined) return;
+    const nowMs = this.now();
+    const { record } = await this.state.changeUser(userId, (user) => {
+      if (!user.removeConnection(this.nodeId, connection.id, lossReason)) return { write: false, result: undefined };
+      user.bump(lossReason, nowMs);
+      if (user.devices.length === 0) user.retainUntilMs = nowMs + this.config.limits.subscriptionRetentionMs;
+      return { write: true, result: undefined };
+    });
+    if (!record) return;
+    scope.changes.set(userId, { record, answered: undefined });
+    if (record.devices.length === 0) this.scheduleRetention(userId);
+  }
+
+  /** Clears a subscriber's list once it has been gone for `subscriptionRetentionMs` (the deadline is in the store). */
   private scheduleRetention(userId: string): void {
-    const { subscriptionRetentionMs, rateLimitWindowMs } = this.config.limits;
     this.cancelRetention(userId);
-    const handle = this.timers.schedule(subscriptionRetentionMs, () =>
-      this.event(() => {
-        this.retentionTimers.delete(userId);
-        this.state.subscriptions.clear(userId);
-        // Every request of the user is at least this old, so its rate windows are over.
-        if (subscriptionRetentionMs >= rateLimitWindowMs) this.state.rateLimiter.forget(userId);
-      }),
-    );
+    const handle = this.timers.schedule(this.config.limits.subscriptionRetentionMs, () => {
+      this.retentionTimers.delete(userId);
+      void this.event(undefined, async () => void (await this.state.expireRetention(userId, this.now())), [userLane(userId)]);
+    });
     this.retentionTimers.set(userId, handle);
   }
 
@@ -299,21 +371,27 @@ export class PresenceEngine {
     return deviceId;
   }
 
-  private answer(connection: Connection, requestId: number, answer: operations.Answer): void {
-    if ("body" in answer) return this.send(connection.id, requestId, answer.body);
+  private answer(scope: EventScope, connection: Connection, requestId: number, answer: operations.Answer): Promise<void> | void {
+    if ("body" in answer) return this.send(scope, connection.id, requestId, answer.body);
     const { code, message, retryAfterMs } = answer.refusal;
-    this.refuse(connection, requestId, "request", code, message, retryAfterMs);
+    return this.refuse(scope, connection, requestId, "request", code, message, retryAfterMs);
   }
 
-  private send(connectionId: ConnectionId, requestId: number, body: NonNullable<Frame["body"]> | ResponseBody): void {
-    this.sink({ type: "send", connectionId, frame: { requestId, body } });
+  private send(scope: EventScope, connectionId: ConnectionId, requestId: number, body: NonNullable<Frame["body"]> | ResponseBody): void {
+    scope.send(connectionId, { requestId, body });
   }
 
   private now(): number {
     return Math.floor(this.clock.now());
   }
+}
 
-  private nowBig(): bigint {
-    return BigInt(this.now());
-  }
+const userLane = (userId: string) => `u\u0000${userId}`;
+
+/** A connection's events queue behind its earlier ones and behind its user's. */
+function laneNames(connection: Connection | undefined): string[] {
+  if (!connection) return [];
+  const lanes = [`c\u0000${connection.id}`];
+  if (connection.laneUser !== undefined) lanes.push(userLane(connection.laneUser));
+  return lanes;
 }

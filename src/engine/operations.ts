@@ -1,7 +1,7 @@
 // The four operations of the source system's API, and the gate in front of
 // the three it sells on the premium plan. Each is a function of the state it
-// reads and the change it makes; it answers with a response body or a refusal
-// and never sends anything itself.
+// reads and the change it makes; it answers with a response body or a refusal,
+// records the changes to notify, and never sends anything itself.
 import { ErrorCode, type UserError } from "../../generated/ts-proto/presence/v1/errors.js";
 import type {
   GetUserStatusRequest,
@@ -12,8 +12,11 @@ import type {
 import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { OperationClass, ResponseBody } from "../protocol/requests.js";
 import type { AppConfig } from "./config.js";
-import type { ConnectionId, PresenceState } from "./state.js";
-import type { UserState } from "./user-state.js";
+import type { Change } from "./fan-out.js";
+import type { PresenceState } from "./state.js";
+import type { ConnectionId } from "./store.js";
+import { subscribeTo, unsubscribeFrom } from "./subscriptions.js";
+import { statusOf } from "./user-state.js";
 
 /** Why a request is refused: the code and message of the Error frame. */
 export interface Refusal {
@@ -29,6 +32,8 @@ export interface OperationContext {
   readonly config: AppConfig;
   readonly state: PresenceState;
   readonly nowMs: number;
+  /** The changes the event made so far, to notify once it ends. */
+  readonly changes: Map<string, Change>;
 }
 
 /** The ids in first-seen order, each once. */
@@ -37,7 +42,7 @@ const distinct = (userIds: readonly string[]): string[] => [...new Set(userIds)]
 const accountNotFound = (userId: string): UserError => ({ userId, code: ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND, message: "account not found" });
 
 /** Plan, then switch, then rate: a request refused earlier does not spend the budget. */
-export function gate(context: OperationContext, userId: string, operation: OperationClass): Refusal | undefined {
+export async function gate(context: OperationContext, userId: string, operation: OperationClass): Promise<Refusal | undefined> {
   const { config } = context;
   if (config.plan !== "premium") {
     return { code: ErrorCode.ERROR_CODE_PREMIUM_REQUIRED, message: `${operation} needs the premium plan` };
@@ -45,7 +50,7 @@ export function gate(context: OperationContext, userId: string, operation: Opera
   if (!config.featureEnabled) {
     return { code: ErrorCode.ERROR_CODE_FEATURE_DISABLED, message: "the user status feature switch is off" };
   }
-  const decision = context.state.rateLimiter.tryAcquire(userId, operation, context.nowMs);
+  const decision = await context.state.tryAcquire(userId, operation, context.nowMs);
   if (decision.allowed) return undefined;
   return {
     code: ErrorCode.ERROR_CODE_FREQUENCY_LIMIT,
@@ -54,52 +59,62 @@ export function gate(context: OperationContext, userId: string, operation: Opera
   };
 }
 
-export function setSelfStatus(context: OperationContext, connectionId: ConnectionId, user: UserState, request: SetSelfStatusRequest): Answer {
-  // Setting the value already held is not a visible change: no version, no push.
-  if (request.customStatus !== user.customStatus) {
-    user.customStatus = request.customStatus;
-    const reason =
-      request.customStatus === ""
-        ? StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED
-        : StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET;
-    user.bump(reason, context.nowMs);
-    context.state.changed(user.userId, connectionId);
-  }
-  return { body: { $case: "setSelfStatusResponse", value: { status: user.snapshot() } } };
+export async function setSelfStatus(context: OperationContext, connectionId: ConnectionId, self: string, request: SetSelfStatusRequest): Promise<Answer> {
+  const { result: status, record } = await context.state.changeUser(self, (user) => {
+    // Setting the value already held is not a visible change: no version, no push.
+    const write = request.customStatus !== user.customStatus;
+    if (write) {
+      user.customStatus = request.customStatus;
+      const reason =
+        request.customStatus === ""
+          ? StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED
+          : StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET;
+      user.bump(reason, context.nowMs);
+    }
+    return { write, result: statusOf(self, user.record()) };
+  });
+  if (record) context.changes.set(self, { record, answered: connectionId });
+  return { body: { $case: "setSelfStatusResponse", value: { status } } };
 }
 
-export function getUserStatus(context: OperationContext, request: GetUserStatusRequest): Answer {
+export async function getUserStatus(context: OperationContext, request: GetUserStatusRequest): Promise<Answer> {
+  const userIds = distinct(request.userIds);
+  const found = await context.state.statuses(userIds);
   const statuses: UserStatus[] = [];
   const errors: UserError[] = [];
-  for (const userId of distinct(request.userIds)) {
-    const status = context.state.statusOf(userId);
+  userIds.forEach((userId, i) => {
+    const status = found[i];
     if (status) statuses.push(status);
     else errors.push(accountNotFound(userId));
-  }
+  });
   if (statuses.length === 0) return allFailed(errors);
   return { body: { $case: "getUserStatusResponse", value: { statuses, errors } } };
 }
 
-export function subscribe(context: OperationContext, self: string, request: SubscribeUserStatusRequest): Answer {
+export async function subscribe(context: OperationContext, self: string, request: SubscribeUserStatusRequest): Promise<Answer> {
   const { state } = context;
-  const found: string[] = [];
-  const errors: UserError[] = [];
-  for (const userId of distinct(request.userIds)) {
-    if (state.exists(userId)) found.push(userId);
-    else errors.push(accountNotFound(userId));
-  }
+  const userIds = distinct(request.userIds);
+  const known = await state.statuses(userIds);
+  const found = userIds.filter((_, i) => known[i]);
+  const errors = userIds.filter((_, i) => !known[i]).map(accountNotFound);
   if (found.length === 0) return allFailed(errors);
-  const { evicted } = state.subscriptions.subscribe(self, found, context.config.limits.maxSubscriptions);
-  const statuses = found
-    .filter((id) => !evicted.includes(id))
-    .map((id) => state.statusOf(id))
-    .filter((status) => status !== undefined);
+  const cap = context.config.limits.maxSubscriptions;
+  const evicted = await state.changeSubscriptions(self, (list) => {
+    const outcome = subscribeTo(list, found, cap);
+    return { list: outcome.list, result: outcome.evicted };
+  });
+  // Read after the list is committed: a change committed later finds this subscriber, so none falls between.
+  const kept = found.filter((id) => !evicted.includes(id));
+  const statuses = (await state.statuses(kept)).filter((status) => status !== undefined);
   return { body: { $case: "subscribeUserStatusResponse", value: { statuses, evictedUserIds: evicted, errors } } };
 }
 
-export function unsubscribe(context: OperationContext, self: string, request: UnsubscribeUserStatusRequest): Answer {
-  const { subscriptions } = context.state;
-  const removedUserIds = request.userIds.length === 0 ? subscriptions.clear(self) : subscriptions.unsubscribe(self, distinct(request.userIds));
+export async function unsubscribe(context: OperationContext, self: string, request: UnsubscribeUserStatusRequest): Promise<Answer> {
+  const removedUserIds = await context.state.changeSubscriptions(self, (list) => {
+    // An empty request removes every entry, earliest subscribed first.
+    const { list: next, removed } = request.userIds.length === 0 ? { list: [], removed: [...list] } : unsubscribeFrom(list, distinct(request.userIds));
+    return { list: removed.length > 0 ? next : undefined, result: removed };
+  });
   return { body: { $case: "unsubscribeUserStatusResponse", value: { removedUserIds } } };
 }
 

@@ -1,57 +1,99 @@
-// The presence data the rules read and change: every user's record, the
-// subscription lists, the rate windows, and the users changed by the event
-// being processed. Connections and timers are not here: they belong to the
-// node that holds the sockets.
+// The presence data the rules read and change, as the rules see it: user
+// records, subscription lists and rate windows in a PresenceStore, plus the
+// directory of known users. Each change is one transition of one user's
+// cells, applied with transact() so it is atomic whatever the store.
+// Connections and timers are not here: they belong to the node that holds the
+// sockets.
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { LimitsConfig } from "../protocol/limits.js";
+import { OPERATION_CLASSES, type OperationClass } from "../protocol/requests.js";
 import type { UserDirectory } from "./directory.js";
-import { SlidingWindowRateLimiter } from "./rate-limiter.js";
-import { SubscriptionStore } from "./subscriptions.js";
-import { neverLoggedIn, UserState } from "./user-state.js";
+import { admit, type RateDecision } from "./rate-limiter.js";
+import { transact, type PresenceStore, type StoreWrite, type UserRecord } from "./store.js";
+import { statusOf, UserState } from "./user-state.js";
 
-/** The transport's name for one connection (e.g. a counter per accepted socket). */
-export type ConnectionId = string;
+/** What a transition of a user's record decided: whether to write the record, and what to answer. */
+export interface UserTransition<T> {
+  write: boolean;
+  result: T;
+}
 
 export class PresenceState {
-  private readonly users = new Map<string, UserState>();
-  readonly subscriptions = new SubscriptionStore();
-  readonly rateLimiter: SlidingWindowRateLimiter;
-  /** Users changed by the event being processed, with the connection already answered with the new status. */
-  readonly pendingChanges = new Map<string, ConnectionId | undefined>();
-
   constructor(
+    readonly store: PresenceStore,
     private readonly directory: UserDirectory,
-    limits: Pick<LimitsConfig, "rateLimitRequests" | "rateLimitWindowMs">,
-  ) {
-    this.rateLimiter = new SlidingWindowRateLimiter(limits.rateLimitRequests, limits.rateLimitWindowMs);
+    private readonly limits: Readonly<LimitsConfig>,
+  ) {}
+
+  /** Each user's status in argument order, undefined for a user nobody knows: one read however many ids. */
+  async statuses(userIds: readonly string[]): Promise<(UserStatus | undefined)[]> {
+    const records = await this.store.readUsers(userIds);
+    return userIds.map((userId, i) => {
+      const record = records[i];
+      return record || this.directory.exists(userId) ? statusOf(userId, record) : undefined;
+    });
   }
 
-  /** The record of a user who has logged in at least once. */
-  user(userId: string): UserState | undefined {
-    return this.users.get(userId);
+  /**
+   * Applies `rule` to a working copy of the user's record and commits it when
+   * the rule says so; `record` is what was committed. A user gets a record at
+   * the first transition that writes one.
+   */
+  async changeUser<T>(userId: string, rule: (user: UserState) => UserTransition<T>): Promise<{ result: T; record: UserRecord | undefined }> {
+    return transact<{ result: T; record: UserRecord | undefined }>(this.store, async () => {
+      const cell = await this.store.readUser(userId);
+      const user = new UserState(userId, cell.value);
+      const { write, result } = rule(user);
+      if (!write) return { writes: [], result: { result, record: undefined } };
+      const record = user.record();
+      return { writes: [{ kind: "user", userId, revision: cell.revision, value: record }], result: { result, record } };
+    });
   }
 
-  /** The record of a user, created on first login. */
-  userForLogin(userId: string): UserState {
-    let user = this.users.get(userId);
-    if (!user) this.users.set(userId, (user = new UserState(userId)));
-    return user;
+  /** Applies `rule` to the subscriber's list; a `list` of undefined leaves it unchanged. */
+  async changeSubscriptions<T>(userId: string, rule: (list: readonly string[]) => { list: readonly string[] | undefined; result: T }): Promise<T> {
+    return transact(this.store, async () => {
+      const cell = await this.store.readSubscriptions(userId);
+      const { list, result } = rule(cell.value ?? []);
+      const writes: StoreWrite[] = list ? [{ kind: "subscriptions", userId, revision: cell.revision, value: list }] : [];
+      return { writes, result };
+    });
   }
 
-  /** Known users: those who logged in, and those the directory knows. */
-  exists(userId: string): boolean {
-    return this.users.has(userId) || this.directory.exists(userId);
+  /** Counts a request against the user's window of that class if the budget allows (rule 9). */
+  async tryAcquire(userId: string, operation: OperationClass, nowMs: number): Promise<RateDecision> {
+    const { rateLimitRequests, rateLimitWindowMs } = this.limits;
+    return transact<RateDecision>(this.store, async () => {
+      const [cell] = await this.store.readRateWindows(userId, [operation]);
+      const { decision, times } = admit(cell?.value ?? [], nowMs, rateLimitRequests, rateLimitWindowMs);
+      if (!decision.allowed) return { writes: [], result: decision };
+      return { writes: [{ kind: "rate", userId, operation, revision: cell?.revision ?? 0, value: times }], result: decision };
+    });
   }
 
-  /** A user's current status, or undefined for a user nobody knows. One lookup answers both. */
-  statusOf(userId: string): UserStatus | undefined {
-    const user = this.users.get(userId);
-    if (user) return user.snapshot();
-    return this.directory.exists(userId) ? neverLoggedIn(userId) : undefined;
-  }
-
-  /** Marks a visible change to push when the event ends; `answered` already got the new status in its response. */
-  changed(userId: string, answered: ConnectionId | undefined): void {
-    this.pendingChanges.set(userId, answered);
+  /**
+   * Clears the list of a subscriber whose retention deadline has passed with
+   * no device back, with the deadline itself; true when it did. Whichever
+   * node gets here first does it; the others find no deadline.
+   */
+  async expireRetention(userId: string, nowMs: number): Promise<boolean> {
+    const { subscriptionRetentionMs, rateLimitWindowMs } = this.limits;
+    // Every request of the user is at least this old, so its rate windows are over too.
+    const operations = subscriptionRetentionMs >= rateLimitWindowMs ? OPERATION_CLASSES : [];
+    return transact(this.store, async () => {
+      const [user, list, windows] = await Promise.all([
+        this.store.readUser(userId),
+        this.store.readSubscriptions(userId),
+        this.store.readRateWindows(userId, operations),
+      ]);
+      const due = user.value?.retainUntilMs;
+      if (!user.value || due === undefined || due > nowMs || user.value.devices.length > 0) return { writes: [], result: false };
+      const writes: StoreWrite[] = [
+        { kind: "user", userId, revision: user.revision, value: { ...user.value, retainUntilMs: undefined } },
+        { kind: "subscriptions", userId, revision: list.revision, value: [] },
+        ...operations.map((operation, i): StoreWrite => ({ kind: "rate", userId, operation, revision: windows[i]?.revision ?? 0, value: [] })),
+      ];
+      return { writes, result: true };
+    });
   }
 }

@@ -1,40 +1,31 @@
-// One user's presence: the devices logged in, the custom status, and the
-// version that counts visible changes. The status type is derived from the
-// devices, never stored on its own, so "ONLINE iff some device is logged in"
-// cannot drift.
-import {
-  type Platform,
-  StatusChangeReason,
-  type UserStatus,
-  UserStatusType,
-} from "../../generated/ts-proto/presence/v1/status.js";
-
-export interface DeviceSession {
-  readonly deviceId: string;
-  readonly platform: Platform;
-  readonly connectionId: string;
-}
-
-/** The status type a user has while no device is logged in. */
-type DisconnectedType = UserStatusType.USER_STATUS_TYPE_OFFLINE | UserStatusType.USER_STATUS_TYPE_UNLOGINED;
+// One user's presence while a transition changes it: a working copy of the
+// stored record (so an attempt that loses its commit leaves nothing behind).
+// The status type is derived from the devices, never stored on its own, so
+// "ONLINE iff some device is logged in" cannot drift.
+import { StatusChangeReason, type UserStatus, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
+import type { DeviceSession, UserRecord } from "./store.js";
 
 export class UserState {
   /** Logged-in devices in login order. */
-  readonly devices: DeviceSession[] = [];
-  customStatus = "";
-  private disconnectedType: DisconnectedType = UserStatusType.USER_STATUS_TYPE_UNLOGINED;
-  private version = 0n;
-  private changedAtMs = 0n;
-  private reason = StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED;
+  readonly devices: DeviceSession[];
+  customStatus: string;
+  retainUntilMs: number | undefined;
+  private disconnectedType: UserStatusType;
+  private version: bigint;
+  private changedAtMs: bigint;
+  private reason: StatusChangeReason;
 
-  constructor(readonly userId: string) {}
-
-  get statusType(): UserStatusType {
-    return this.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : this.disconnectedType;
-  }
-
-  get currentVersion(): bigint {
-    return this.version;
+  constructor(
+    readonly userId: string,
+    record?: UserRecord,
+  ) {
+    this.devices = [...(record?.devices ?? [])];
+    this.customStatus = record?.customStatus ?? "";
+    this.retainUntilMs = record?.retainUntilMs;
+    this.disconnectedType = record?.disconnectedType ?? UserStatusType.USER_STATUS_TYPE_UNLOGINED;
+    this.version = record?.version ?? 0n;
+    this.changedAtMs = record?.changedAtMs ?? 0n;
+    this.reason = record?.reason ?? StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED;
   }
 
   /** Adds a device, replacing (and returning) a session with the same device id. */
@@ -50,8 +41,8 @@ export class UserState {
    * becomes UNLOGINED (logout) or OFFLINE (any other loss) and the custom
    * status is cleared in the same change.
    */
-  removeConnection(connectionId: string, reason: StatusChangeReason): boolean {
-    const index = this.devices.findIndex((d) => d.connectionId === connectionId);
+  removeConnection(nodeId: string, connectionId: string, reason: StatusChangeReason): boolean {
+    const index = this.devices.findIndex((d) => d.connectionId === connectionId && d.nodeId === nodeId);
     if (index < 0) return false;
     this.devices.splice(index, 1);
     if (this.devices.length === 0) {
@@ -71,20 +62,32 @@ export class UserState {
     this.reason = reason;
   }
 
-  snapshot(): UserStatus {
-    return {
-      userId: this.userId,
-      statusType: this.statusType,
-      customStatus: this.customStatus,
-      onlineDevices: this.devices.map(({ deviceId, platform }) => ({ deviceId, platform })),
-      version: this.version,
-      changedAtMs: this.changedAtMs,
-      reason: this.reason,
-    };
+  record(): UserRecord {
+    const { userId, devices, customStatus, disconnectedType, version, changedAtMs, reason, retainUntilMs } = this;
+    return { userId, devices: [...devices], customStatus, disconnectedType, version, changedAtMs, reason, retainUntilMs };
   }
 }
 
-/** The status of a known user who has never logged in. */
-export function neverLoggedIn(userId: string): UserStatus {
-  return new UserState(userId).snapshot();
+/** The status a record publishes; a known user without a record has never logged in. */
+export function statusOf(userId: string, record: UserRecord | undefined): UserStatus {
+  if (!record) return { ...NEVER_LOGGED_IN, userId, onlineDevices: [] };
+  return {
+    userId,
+    statusType: record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
+    customStatus: record.customStatus,
+    onlineDevices: record.devices.map(({ deviceId, platform }) => ({ deviceId, platform })),
+    version: record.version,
+    changedAtMs: record.changedAtMs,
+    reason: record.reason,
+  };
 }
+
+const NEVER_LOGGED_IN: UserStatus = {
+  userId: "",
+  statusType: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
+  customStatus: "",
+  onlineDevices: [],
+  version: 0n,
+  changedAtMs: 0n,
+  reason: StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
+};

@@ -39,7 +39,7 @@ export class Connection {
     this.socket.on("close", (code) => {
       if (!this.end()) return; // the server closed it and told the engine already
       logger.log("info", "connection lost", { connection: this.id, code });
-      engine.disconnect(this.id);
+      void engine.disconnect(this.id);
     });
     this.socket.on("error", (error) => {
       logger.log("warn", "socket error", { connection: this.id, error: error.message });
@@ -77,7 +77,7 @@ export class Connection {
       this.reject(error.code, error.message);
       return;
     }
-    this.context.engine.receive(this.id, frame);
+    void this.context.engine.receive(this.id, frame);
   }
 
   private send(frame: Frame): void {
@@ -87,7 +87,7 @@ export class Connection {
       this.context.logger.log("warn", "slow consumer dropped", { connection: this.id, buffered: this.socket.bufferedAmount });
       this.end();
       this.socket.close(CLOSE_CODES.policyViolation, "slow consumer");
-      this.context.engine.disconnect(this.id);
+      void this.context.engine.disconnect(this.id);
       return;
     }
     this.write(frame);
@@ -104,7 +104,7 @@ export class Connection {
     if (this.socket.readyState === this.socket.OPEN) this.write(errorFrame(0, code, message));
     this.end();
     this.socket.close(closeCode, reason);
-    this.context.engine.disconnect(this.id);
+    void this.context.engine.disconnect(this.id);
   }
 
   private write(frame: Frame): void {

@@ -51,6 +51,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     directory: new InMemoryUserDirectory(config.users),
     authenticate: (userId, token, nowMs) => verifyToken(token, userId, config.secret, nowMs),
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
+    onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
   const connectionContext: ConnectionContext = {
     engine,
@@ -105,6 +106,8 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       closing = true;
       logger.log("info", "shutting down", { connections: connections.size });
       for (const connection of [...connections.values()]) connection.shutDown();
+      // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.
+      await engine.idle();
       timers.cancelAll();
       await closeServer(wss, http);
       logger.log("info", "stopped");

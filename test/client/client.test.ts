@@ -84,7 +84,7 @@ describe("PresenceClient", () => {
       expect(errors).toContainEqual(expect.objectContaining({ code: ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN }));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(second.state).toBe("online");
-      expect(server.engine.statusOf("alice")?.onlineDevices.map((d) => d.deviceId)).toEqual(["same"]);
+      expect((await server.engine.statusOf("alice"))?.onlineDevices.map((d) => d.deviceId)).toEqual(["same"]);
     });
 
     it("delivers each user's changes in version order, ending at the current version", async () => {

@@ -122,10 +122,10 @@ export function sdkClient(server: PresenceServer, userId: string, options: Parti
 }
 
 /** Resolves when `probe` returns a value, polling every 10 ms. */
-export async function eventually<T>(probe: () => T | undefined, timeoutMs = 5000, what = "a condition"): Promise<T> {
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = "a condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));

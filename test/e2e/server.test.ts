@@ -141,7 +141,7 @@ describe("plan, switch and limits", () => {
     expect(first.evictedUserIds).toEqual([]);
     const next = await alice.subscribeUserStatus(["u200"]);
     expect(next.evictedUserIds).toEqual(["u0"]);
-    expect(s.engine.subscriptionsOf("alice")).toHaveLength(200);
+    expect(await s.engine.subscriptionsOf("alice")).toHaveLength(200);
     expect(alice.subscribedUserIds).not.toContain("u0");
   });
 
@@ -302,7 +302,7 @@ describe("connection rules", () => {
     const alice = client(s, "alice");
     await alice.login();
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(s.engine.statusOf("alice")?.statusType).toBe(UserStatusType.USER_STATUS_TYPE_ONLINE);
+    expect((await s.engine.statusOf("alice"))?.statusType).toBe(UserStatusType.USER_STATUS_TYPE_ONLINE);
     expect(alice.state).toBe("online");
   });
 
@@ -343,7 +343,7 @@ describe("connection rules", () => {
 
     const second = await server({ port, users: ["alice"] });
     await eventually(() => (bob.state === "online" ? true : undefined), 10_000, "online again");
-    await eventually(() => (second.engine.subscriptionsOf("bob").includes("alice") ? true : undefined), 5000, "re-subscribed");
+    await eventually(async () => ((await second.engine.subscriptionsOf("bob")).includes("alice") ? true : undefined), 5000, "re-subscribed");
     const alice = client(second, "alice");
     await alice.login();
     await eventually(() => seen.find((st) => st.userId === "alice" && st.statusType === UserStatusType.USER_STATUS_TYPE_ONLINE), 5000, "alice ONLINE after restart");

@@ -1,10 +1,11 @@
-// A test bench around PresenceEngine: simulated time, collected effects, and
-// builders for request frames.
+// A test bench around PresenceEngine: simulated time, collected effects, the
+// stores every engine test runs against, and builders for request frames.
 import type { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import {
   InMemoryFriends,
+  InMemoryPresenceStore,
   InMemoryUserDirectory,
   PresenceEngine,
   simulatedTime,
@@ -12,8 +13,12 @@ import {
   type Authenticate,
   type EngineEffect,
   type ManualClock,
+  type PresenceStore,
   type SimulatedTimers,
 } from "../../src/engine/index.js";
+
+/** The stores the rule tests, traces and property test run against: a new store is one more line. */
+export const STORES: { name: string; create: () => PresenceStore }[] = [{ name: "in-memory", create: () => new InMemoryPresenceStore() }];
 
 export type Body = NonNullable<Frame["body"]>;
 
@@ -35,6 +40,9 @@ export interface BenchOptions {
   /** Ids the directory knows besides those who log in. */
   users?: string[];
   authenticate?: Authenticate;
+  store?: PresenceStore;
+  /** Told of the engine's failures instead of failing the test on the first. */
+  onError?: (error: unknown) => void;
 }
 
 export const PREMIUM_ON: AppConfigInput = { plan: "premium", featureEnabled: true };
@@ -46,6 +54,8 @@ export class Bench {
   readonly directory: InMemoryUserDirectory;
   readonly engine: PresenceEngine;
   private effects: EngineEffect[] = [];
+  /** Failures the engine reported: a test fails on the first. */
+  private readonly errors: unknown[] = [];
   private nextRequestId = 1;
 
   constructor(options: BenchOptions = {}) {
@@ -59,7 +69,15 @@ export class Bench {
       directory: this.directory,
       config: options.config,
       authenticate: options.authenticate,
+      store: options.store,
+      onError: options.onError ?? ((error) => this.errors.push(error)),
     });
+  }
+
+  /** Waits until the engine is idle; throws the first failure it reported. */
+  async settle(): Promise<void> {
+    await this.engine.idle();
+    if (this.errors.length > 0) throw this.errors[0];
   }
 
   /** Returns and forgets the effects so far. */
@@ -74,27 +92,30 @@ export class Bench {
   }
 
   /** Sends a request (with a fresh request id unless given) and returns the effects it caused. */
-  send(connectionId: string, body: Body | undefined, requestId = this.nextRequestId++): EngineEffect[] {
+  async send(connectionId: string, body: Body | undefined, requestId = this.nextRequestId++): Promise<EngineEffect[]> {
     this.take();
-    this.engine.receive(connectionId, { requestId, body });
+    void this.engine.receive(connectionId, { requestId, body });
+    await this.settle();
     return this.take();
   }
 
   /** Connects and logs in; returns the effects of the login. */
-  login(connectionId: string, userId: string, deviceId = connectionId, platform = Platform.PLATFORM_IOS): EngineEffect[] {
+  login(connectionId: string, userId: string, deviceId = connectionId, platform = Platform.PLATFORM_IOS): Promise<EngineEffect[]> {
     this.connect(connectionId);
     return this.send(connectionId, req.login(userId, deviceId, platform));
   }
 
-  drop(connectionId: string): EngineEffect[] {
+  async drop(connectionId: string): Promise<EngineEffect[]> {
     this.take();
-    this.engine.disconnect(connectionId);
+    void this.engine.disconnect(connectionId);
+    await this.settle();
     return this.take();
   }
 
-  advance(ms: number): EngineEffect[] {
+  /** Moves time on, each timer's event ending before the next timer runs. */
+  async advance(ms: number): Promise<EngineEffect[]> {
     this.take();
-    this.timers.advanceBy(ms);
+    await this.timers.advanceToSettled(this.clock.now() + ms, () => this.settle());
     return this.take();
   }
 }

@@ -3,9 +3,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect } from "../../src/engine/index.js";
+import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect, type PresenceStore } from "../../src/engine/index.js";
 import { errorHandling, type ErrorContext } from "../../src/protocol/index.js";
-import { req, type Body } from "./harness.js";
+import { req, STORES, type Body } from "./harness.js";
 
 const USERS = ["u0", "u1", "u2", "u3", "u4"];
 const CONNECTIONS = ["c0", "c1", "c2", "c3"];
@@ -72,17 +72,22 @@ class Model {
   }
 }
 
-function runScenario(commands: Command[], friendPairs: [string, string][], initial: { featureEnabled: boolean; friendAutoNotify: boolean }): void {
+async function runScenario(
+  store: PresenceStore,
+  commands: Command[],
+  friendPairs: [string, string][],
+  initial: { featureEnabled: boolean; friendAutoNotify: boolean },
+): Promise<void> {
   const { clock, timers } = simulatedTime(0);
   const friends = new InMemoryFriends();
   for (const [a, b] of friendPairs) friends.befriend(a, b);
   const model = new Model();
   let engine: PresenceEngine | undefined;
-  const entitled = (receiver: string, changed: string): boolean => {
+  const entitled = async (receiver: string, changed: string): Promise<boolean> => {
     if (!engine) return false;
     const { plan, featureEnabled, friendAutoNotify } = engine.settings;
     if (receiver === changed) return true;
-    if (plan === "premium" && featureEnabled && engine.subscriptionsOf(receiver).includes(changed)) return true;
+    if (plan === "premium" && featureEnabled && (await engine.subscriptionsOf(receiver)).includes(changed)) return true;
     return friendAutoNotify && [...friends.friendsOf(changed)].includes(receiver);
   };
   let current: Extract<Command, { kind: "request" }> | undefined;
@@ -90,7 +95,8 @@ function runScenario(commands: Command[], friendPairs: [string, string][], initi
     if (requestId === 0) return "connection";
     return current?.body.$case === "loginRequest" ? "login" : "request";
   };
-  const sink = (effect: EngineEffect): void => {
+  // Effects are checked when the event that made them has ended, against the state it left.
+  const check = async (effect: EngineEffect): Promise<void> => {
     if (!model.open.has(effect.connectionId)) model.violations.push(`effect ${effect.type} to closed connection ${effect.connectionId}`);
     if (effect.type === "close") {
       const expected = model.closeExpected.get(effect.connectionId);
@@ -118,16 +124,25 @@ function runScenario(commands: Command[], friendPairs: [string, string][], initi
     const statuses = frameBody.value.statuses;
     if (new Set(statuses.map((s) => s.userId)).size !== statuses.length) model.violations.push("a user twice in one notification");
     for (const status of statuses) {
-      if (!receiver || !entitled(receiver, status.userId)) {
+      if (!receiver || !(await entitled(receiver, status.userId))) {
         model.violations.push(`${effect.connectionId} (${receiver ?? "not logged in"}) not entitled to ${status.userId}`);
       }
       model.see(effect.connectionId, status, true);
     }
   };
+  const delivered: EngineEffect[] = [];
+  const errors: unknown[] = [];
+  const settle = async (): Promise<void> => {
+    await engine?.idle();
+    if (errors.length > 0) throw errors[0];
+    for (const effect of delivered.splice(0)) await check(effect);
+  };
   engine = new PresenceEngine({
     clock,
     timers,
-    sink,
+    sink: (effect) => delivered.push(effect),
+    store,
+    onError: (error) => errors.push(error),
     friends,
     directory: new InMemoryUserDirectory(USERS),
     config: {
@@ -144,30 +159,33 @@ function runScenario(commands: Command[], friendPairs: [string, string][], initi
       model.open.add(step.connection);
       engine.connect(step.connection);
     } else if (step.kind === "drop") {
-      engine.disconnect(step.connection);
+      void engine.disconnect(step.connection);
+      await settle();
       model.close(step.connection);
     } else if (step.kind === "request") {
       current = step;
-      engine.receive(step.connection, { requestId: step.requestId, body: step.body });
+      void engine.receive(step.connection, { requestId: step.requestId, body: step.body });
+      await settle();
       current = undefined;
     } else if (step.kind === "advance") {
-      timers.advanceBy(step.ms);
+      await timers.advanceToSettled(clock.now() + step.ms, settle);
     } else {
-      engine.updateSwitches(step);
+      void engine.updateSwitches(step);
+      await settle();
     }
 
     for (const [connectionId, code] of model.closeExpected) model.violations.push(`${connectionId} not closed after error ${code}`);
-    checkUsers(engine, model, lastVersions);
+    await checkUsers(engine, model, lastVersions);
     if (model.violations.length > 0) break;
   }
   expect(model.violations).toEqual([]);
 }
 
 /** Plain checks (not expect) per step: they run tens of thousands of times. */
-function checkUsers(engine: PresenceEngine, model: Model, lastVersions: Map<string, bigint>): void {
+async function checkUsers(engine: PresenceEngine, model: Model, lastVersions: Map<string, bigint>): Promise<void> {
   const fail = (why: string) => model.violations.push(why);
   for (const user of USERS) {
-    const status = engine.statusOf(user);
+    const status = await engine.statusOf(user);
     if (!status) return void fail(`${user} unknown`);
     const devices = [...model.loggedInAs.values()].filter((u) => u === user).length;
     if (status.onlineDevices.length !== devices) fail(`${user} lists ${status.onlineDevices.length} devices, ${devices} logged in`);
@@ -176,7 +194,7 @@ function checkUsers(engine: PresenceEngine, model: Model, lastVersions: Map<stri
     if (status.statusType === UserStatusType.USER_STATUS_TYPE_UNLOGINED && status.version > 0n && status.reason !== StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT) {
       fail(`${user} UNLOGINED without logout`);
     }
-    const list = engine.subscriptionsOf(user);
+    const list = await engine.subscriptionsOf(user);
     if (list.length > MAX_SUBSCRIPTIONS) fail(`${user} subscribes ${list.length} users`);
     if (list.includes(user)) fail(`${user} subscribes itself`);
     if (status.version < (lastVersions.get(user) ?? 0n)) fail(`${user} version went back to ${status.version}`);
@@ -184,11 +202,11 @@ function checkUsers(engine: PresenceEngine, model: Model, lastVersions: Map<stri
   }
 }
 
-describe("engine invariants under random event sequences", () => {
-  it("status is the union over devices, lists stay within the cap, versions only grow, pushes reach only entitled connections, errors behave as the spec declares", () => {
-    fc.assert(
-      fc.property(fc.array(command, { minLength: 20, maxLength: 80, size: "max" }), friendships, fc.boolean(), fc.boolean(), (commands, pairs, featureEnabled, friendAutoNotify) =>
-        runScenario(commands, pairs, { featureEnabled, friendAutoNotify }),
+describe.each(STORES)("engine invariants under random event sequences against the $name store", (store) => {
+  it("status is the union over devices, lists stay within the cap, versions only grow, pushes reach only entitled connections, errors behave as the spec declares", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 20, maxLength: 80, size: "max" }), friendships, fc.boolean(), fc.boolean(), (commands, pairs, featureEnabled, friendAutoNotify) =>
+        runScenario(store.create(), commands, pairs, { featureEnabled, friendAutoNotify }),
       ),
       { numRuns: 1000 },
     );

@@ -1,7 +1,7 @@
-// The engine's building blocks on their own: simulated time, the rate limiter
-// (rule 9) and the subscription store (rule 6).
+// The engine's building blocks on their own: simulated time, the rate window
+// (rule 9) and the subscription list rules (rules 6 and 7).
 import { describe, expect, it } from "vitest";
-import { SimulatedTimeError, SlidingWindowRateLimiter, SubscriptionStore, simulatedTime } from "../../src/engine/index.js";
+import { admit, SimulatedTimeError, simulatedTime, subscribeTo, unsubscribeFrom } from "../../src/engine/index.js";
 
 describe("SimulatedTimers", () => {
   it("runs due timers in due order (ties in scheduling order) with the clock at each due time", () => {
@@ -34,31 +34,21 @@ describe("SimulatedTimers", () => {
   });
 });
 
-describe("SlidingWindowRateLimiter (rule 9)", () => {
-  it("allows `limit` requests in any window, keyed by user and operation, and forgets a user on request", () => {
-    const limiter = new SlidingWindowRateLimiter(2, 1000);
-    expect(limiter.tryAcquire("a", "query", 0)).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("a", "query", 400)).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("a", "query", 999)).toEqual({ allowed: false, retryAfterMs: 1 });
-    expect(limiter.tryAcquire("a", "subscribe", 999)).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("b", "query", 999)).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("a", "query", 1000)).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("a", "query", 1000)).toEqual({ allowed: false, retryAfterMs: 400 });
-    limiter.forget("a");
-    expect(limiter.tryAcquire("a", "query", 1000)).toEqual({ allowed: true });
+describe("admit: the sliding window (rule 9)", () => {
+  it("allows `limit` requests in any window and says exactly when the next one passes", () => {
+    const step = (times: readonly number[], nowMs: number) => admit(times, nowMs, 2, 1000);
+    expect(step([], 0)).toEqual({ decision: { allowed: true }, times: [0] });
+    expect(step([0], 400)).toEqual({ decision: { allowed: true }, times: [0, 400] });
+    expect(step([0, 400], 999)).toEqual({ decision: { allowed: false, retryAfterMs: 1 }, times: [0, 400] });
+    expect(step([0, 400], 1000)).toEqual({ decision: { allowed: true }, times: [400, 1000] });
+    expect(step([400, 1000], 1000)).toEqual({ decision: { allowed: false, retryAfterMs: 400 }, times: [400, 1000] });
   });
 });
 
-describe("SubscriptionStore (rule 6)", () => {
-  it("keeps subscription order, moves re-subscribed entries to the end, evicts the earliest and keeps the reverse index", () => {
-    const store = new SubscriptionStore();
-    expect(store.subscribe("s", ["a", "b", "c"], 3)).toEqual({ evicted: [] });
-    expect(store.subscribe("s", ["a", "d"], 3)).toEqual({ evicted: ["b"] });
-    expect(store.listOf("s")).toEqual(["c", "a", "d"]);
-    expect([...store.subscribersOf("b")]).toEqual([]);
-    expect([...store.subscribersOf("a")]).toEqual(["s"]);
-    expect(store.unsubscribe("s", ["d", "x"])).toEqual(["d"]);
-    expect(store.clear("s")).toEqual(["c", "a"]);
-    expect([...store.subscribersOf("a")]).toEqual([]);
+describe("subscribeTo and unsubscribeFrom (rules 6 and 7)", () => {
+  it("keep subscription order, move re-subscribed entries to the end, evict the earliest", () => {
+    expect(subscribeTo([], ["a", "b", "c"], 3)).toEqual({ list: ["a", "b", "c"], evicted: [] });
+    expect(subscribeTo(["a", "b", "c"], ["a", "d"], 3)).toEqual({ list: ["c", "a", "d"], evicted: ["b"] });
+    expect(unsubscribeFrom(["c", "a", "d"], ["d", "x", "d"])).toEqual({ list: ["c", "a"], removed: ["d"] });
   });
 });

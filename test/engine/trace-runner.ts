@@ -1,6 +1,6 @@
-// Replays a golden trace on a fresh engine and simulated clock, and reports
-// every step whose effects differ from the expected lines.
-import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect } from "../../src/engine/index.js";
+// Replays a golden trace on a fresh engine, store and simulated clock, and
+// reports every step whose effects differ from the expected lines.
+import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect, type PresenceStore } from "../../src/engine/index.js";
 import { renderEffect, type Trace, type TraceStep } from "./trace-format.js";
 
 export interface StepMismatch {
@@ -8,11 +8,13 @@ export interface StepMismatch {
   actual: string[];
 }
 
-export function runTrace(trace: Trace): StepMismatch[] {
+/** Each step ends (every effect it causes delivered) before the next begins; the first failure the engine reports throws. */
+export async function runTrace(trace: Trace, store: PresenceStore): Promise<StepMismatch[]> {
   const { clock, timers } = simulatedTime(0);
   const friends = new InMemoryFriends();
   for (const [a, b] of trace.friendships) friends.befriend(a, b);
   let effects: EngineEffect[] = [];
+  const errors: unknown[] = [];
   const engine = new PresenceEngine({
     clock,
     timers,
@@ -20,16 +22,23 @@ export function runTrace(trace: Trace): StepMismatch[] {
     directory: new InMemoryUserDirectory(trace.users),
     config: trace.config,
     sink: (effect) => effects.push(effect),
+    store,
+    onError: (error) => errors.push(error),
   });
+  const settle = async () => {
+    await engine.idle();
+    if (errors.length > 0) throw errors[0];
+  };
   const mismatches: StepMismatch[] = [];
   for (const step of trace.steps) {
     effects = [];
-    timers.advanceTo(step.atMs);
+    await timers.advanceToSettled(step.atMs, settle);
     const { event } = step;
     if (event.kind === "connect") engine.connect(event.connectionId);
-    else if (event.kind === "drop") engine.disconnect(event.connectionId);
-    else if (event.kind === "switch") engine.updateSwitches(event.changes);
-    else if (event.kind === "frame") engine.receive(event.connectionId, event.frame);
+    else if (event.kind === "drop") void engine.disconnect(event.connectionId);
+    else if (event.kind === "switch") void engine.updateSwitches(event.changes);
+    else if (event.kind === "frame") void engine.receive(event.connectionId, event.frame);
+    await settle();
     const actual = effects.map(renderEffect);
     if (actual.join("\n") !== step.expected.join("\n")) mismatches.push({ step, actual });
   }

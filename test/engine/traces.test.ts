@@ -2,23 +2,26 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { STORES } from "./harness.js";
 import { expandIds, parseTrace, TraceSyntaxError } from "./trace-format.js";
 import { describeMismatches, runTrace } from "./trace-runner.js";
 
 const traceDir = fileURLToPath(new URL("../traces/", import.meta.url));
 const traceFiles = readdirSync(traceDir).filter((name) => name.endsWith(".trace")).sort();
 
-describe("golden traces", () => {
+describe.each(STORES)("golden traces against the $name store", (store) => {
   it("exist", () => {
     expect(traceFiles.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(traceFiles)("%s replays exactly", (name) => {
+  it.each(traceFiles)("%s replays exactly", async (name) => {
     const trace = parseTrace(readFileSync(traceDir + name, "utf8"));
     expect(trace.steps.length).toBeGreaterThan(0);
-    expect(describeMismatches(runTrace(trace))).toBe("");
+    expect(describeMismatches(await runTrace(trace, store.create()))).toBe("");
   });
 });
+
+const memory = STORES[0]!;
 
 describe("trace runner", () => {
   const scenario = `
@@ -30,20 +33,20 @@ config: plan=premium feature=on
   c1< #2 GetUserStatusResponse [{alice ONLINE [phone:WEB] v1 LOGIN @0}]
 `;
 
-  it("passes a trace whose expectations hold", () => {
-    expect(runTrace(parseTrace(scenario))).toEqual([]);
+  it("passes a trace whose expectations hold", async () => {
+    expect(await runTrace(parseTrace(scenario), memory.create())).toEqual([]);
   });
 
-  it("reports a step whose effects differ, with the actual lines", () => {
+  it("reports a step whose effects differ, with the actual lines", async () => {
     const wrong = scenario.replace("v1 LOGIN @0}]", "v2 LOGIN @0}]");
-    const mismatches = runTrace(parseTrace(wrong));
+    const mismatches = await runTrace(parseTrace(wrong), memory.create());
     expect(mismatches.map((m) => m.step.lineNumber)).toEqual([6]);
     expect(mismatches[0]?.actual).toEqual(["c1< #2 GetUserStatusResponse [{alice ONLINE [phone:WEB] v1 LOGIN @0}]"]);
   });
 
-  it("reports effects that were not expected", () => {
+  it("reports effects that were not expected", async () => {
     const missing = scenario.replace(/ {2}c1< #2 .*\n/, "");
-    expect(runTrace(parseTrace(missing))).toHaveLength(1);
+    expect(await runTrace(parseTrace(missing), memory.create())).toHaveLength(1);
   });
 
   it("rejects malformed lines with their line number", () => {

@@ -1,0 +1,107 @@
+// The boundary between the rules and the presence data they read and change.
+// Every method is asynchronous and costs one round trip to a shared store
+// (Redis: one command, one pipeline or one script call), so the engine runs
+// the same TypeScript rules over memory or over a store shared by many nodes.
+//
+// Atomicity is optimistic: a transition reads cells with their revision,
+// applies a rule in TypeScript, and commits its writes only if no cell it read
+// moved since (compare-and-set), else it reads again and retries. A Redis store
+// implements `commit` as one generic script (check each revision, write each
+// value), knowing nothing of presence. The alternative, a Lua script per
+// transition, would keep a second copy of every rule in another language that
+// the rule tests, traces and property test do not exercise. A failed commit
+// means another transition committed, so the system as a whole always
+// progresses: retries need no backoff, only a bound.
+//
+// Round trips per operation (reads of independent keys are one pipeline):
+//   query (self or 500 others)  1 read of every record (MGET)
+//   rate-limited operation      +2: the window, then its commit
+//   login / set status / loss   2: the record, then its commit (+2 to notify)
+//   subscribe                   3: list and existence, commit, snapshot
+//   unsubscribe                 2: the list, then its commit
+//   retention expiry            2: record, list and windows, then one commit
+//   notification                2: subscribers of the changed users, receivers' records
+// Keys are per user (a Redis layout would hash-tag them `{userId}`), so every
+// commit touches one user's keys and stays within one Redis Cluster slot.
+import type { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
+import type { OperationClass } from "../protocol/requests.js";
+import type { AppSwitches } from "./config.js";
+
+/** The name the transport gives one connection; unique within its node. */
+export type ConnectionId = string;
+
+/** One logged-in device, and where its connection is held. */
+export interface DeviceSession {
+  readonly deviceId: string;
+  readonly platform: Platform;
+  readonly nodeId: string;
+  readonly connectionId: ConnectionId;
+}
+
+/** One user's presence as stored. Records are values: nobody changes one after writing or reading it. */
+export interface UserRecord {
+  readonly userId: string;
+  /** Logged-in devices in login order. */
+  readonly devices: readonly DeviceSession[];
+  readonly customStatus: string;
+  /** The status type while no device is logged in: OFFLINE or UNLOGINED. */
+  readonly disconnectedType: UserStatusType;
+  readonly version: bigint;
+  readonly changedAtMs: bigint;
+  readonly reason: StatusChangeReason;
+  /** When the user's subscription list is cleared unless a device logs in first. */
+  readonly retainUntilMs: number | undefined;
+}
+
+/** A value with the revision it was read at; revision 0 means never written (value undefined). */
+export interface Cell<T> {
+  readonly value: T | undefined;
+  readonly revision: number;
+}
+
+/** A write that applies only if the cell is still at `revision`. An empty list deletes the cell. */
+export type StoreWrite =
+  | { readonly kind: "user"; readonly userId: string; readonly revision: number; readonly value: UserRecord }
+  | { readonly kind: "subscriptions"; readonly userId: string; readonly revision: number; readonly value: readonly string[] }
+  | {
+      readonly kind: "rate";
+      readonly userId: string;
+      readonly operation: OperationClass;
+      readonly revision: number;
+      /** Accepted request times, oldest first. */
+      readonly value: readonly number[];
+    };
+
+export interface PresenceStore {
+  readUser(userId: string): Promise<Cell<UserRecord>>;
+  /** Every record at once, in argument order: one round trip however many ids. */
+  readUsers(userIds: readonly string[]): Promise<(UserRecord | undefined)[]>;
+  /** A subscriber's list, earliest subscribed first. */
+  readSubscriptions(userId: string): Promise<Cell<readonly string[]>>;
+  /** Who subscribes each of the given users, in argument order (the store keeps this index with the lists). */
+  subscribersOf(userIds: readonly string[]): Promise<string[][]>;
+  readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]>;
+  /** Applies every write, or none if any cell moved since it was read; resolves whether it applied. */
+  commit(writes: readonly StoreWrite[]): Promise<boolean>;
+  /** The switches last written by any node; empty before the first write. */
+  readSwitches(): Promise<Partial<AppSwitches>>;
+  writeSwitches(switches: AppSwitches): Promise<void>;
+}
+
+/** A store that stays unavailable or contended past the retries: answered as an internal error. */
+export class StoreUnavailableError extends Error {}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs a read-apply-commit transition until it commits. `attempt` reads what
+ * it needs, applies the rule and returns its writes with its result; it must
+ * change nothing else, since it may run again.
+ */
+export async function transact<T>(store: PresenceStore, attempt: () => Promise<{ writes: StoreWrite[]; result: T }>): Promise<T> {
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    const { writes, result } = await attempt();
+    if (writes.length === 0 || (await store.commit(writes))) return result;
+  }
+  throw new StoreUnavailableError(`no commit after ${MAX_ATTEMPTS} attempts`);
+}
