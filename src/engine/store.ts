@@ -17,7 +17,7 @@
 //   query (self or 500 others)  1 read of every record (MGET)
 //   rate-limited operation      +2: the window, then its commit
 //   login / set status / loss   2: the record, then its commit (+2 to notify)
-//   subscribe                   3: list and existence, commit, snapshot
+//   subscribe                   4: existence, the list, its commit, the snapshot
 //   unsubscribe                 2: the list, then its commit
 //   retention expiry            2: record, list and windows, then one commit
 //   notification                2: subscribers of the changed users, receivers' records

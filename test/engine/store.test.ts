@@ -177,5 +177,8 @@ describe.each(STORES)("the engine over a $name store that is slow, contended, sh
     expect(effects.a!.every((e) => e.connectionId === "phone")).toBe(true);
     const toBob = effects.b!.filter((e) => e.connectionId === "bob1" && e.type === "send" && e.frame.body?.$case === "userStatusChanged");
     expect(toBob.length).toBeGreaterThan(0);
+    await a.updateSwitches({ friendAutoNotify: true });
+    await b.refreshSwitches();
+    expect(b.settings.friendAutoNotify).toBe(true);
   });
 });
