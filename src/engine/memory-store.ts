@@ -4,33 +4,30 @@ import type { OperationClass } from "../protocol/requests.js";
 import type { AppSwitches } from "./config.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "./store.js";
 
-interface Stored<T> {
-  value: T;
-  revision: number;
-}
-
-const ABSENT: Cell<never> = { value: undefined, revision: 0 };
-
 export class InMemoryPresenceStore implements PresenceStore {
-  private readonly users = new Map<string, Stored<UserRecord>>();
-  private readonly lists = new Map<string, Stored<readonly string[]>>();
+  // Values and revisions apart, so the 500-user query reaches each record in one lookup.
+  private readonly users = new Map<string, UserRecord>();
+  private readonly lists = new Map<string, readonly string[]>();
   /** Reverse index of the lists: who subscribes each user. */
   private readonly subscribers = new Map<string, Set<string>>();
-  private readonly rateWindows = new Map<string, Stored<readonly number[]>>();
-  /** Revisions keep counting across deletes, so a cell deleted and written again never repeats one. */
+  private readonly rateWindows = new Map<string, readonly number[]>();
+  /** By cell key; revisions keep counting across deletes, so a cell written again never repeats one. */
+  private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
   private switches: Partial<AppSwitches> = {};
 
   async readUser(userId: string): Promise<Cell<UserRecord>> {
-    return this.users.get(userId) ?? ABSENT;
+    return this.cell(this.users.get(userId), `u\u0000${userId}`);
   }
 
   async readUsers(userIds: readonly string[]): Promise<(UserRecord | undefined)[]> {
-    return userIds.map((userId) => this.users.get(userId)?.value);
+    const records: (UserRecord | undefined)[] = [];
+    for (const userId of userIds) records.push(this.users.get(userId));
+    return records;
   }
 
   async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {
-    return this.lists.get(userId) ?? ABSENT;
+    return this.cell(this.lists.get(userId), `s\u0000${userId}`);
   }
 
   async subscribersOf(userIds: readonly string[]): Promise<string[][]> {
@@ -38,11 +35,14 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   async readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]> {
-    return operations.map((operation) => this.rateWindows.get(rateKey(userId, operation)) ?? ABSENT);
+    return operations.map((operation) => {
+      const key = rateKey(userId, operation);
+      return this.cell(this.rateWindows.get(key), key);
+    });
   }
 
   async commit(writes: readonly StoreWrite[]): Promise<boolean> {
-    if (!writes.every((write) => (this.cellOf(write)?.revision ?? 0) === write.revision)) return false;
+    if (!writes.every((write) => (this.revisions.get(keyOf(write)) ?? 0) === write.revision)) return false;
     for (const write of writes) this.apply(write);
     return true;
   }
@@ -55,28 +55,27 @@ export class InMemoryPresenceStore implements PresenceStore {
     this.switches = { ...switches };
   }
 
-  private cellOf(write: StoreWrite): Stored<unknown> | undefined {
-    if (write.kind === "user") return this.users.get(write.userId);
-    if (write.kind === "subscriptions") return this.lists.get(write.userId);
-    return this.rateWindows.get(rateKey(write.userId, write.operation));
+  private cell<T>(value: T | undefined, key: string): Cell<T> {
+    return { value, revision: value === undefined ? 0 : (this.revisions.get(key) ?? 0) };
   }
 
   private apply(write: StoreWrite): void {
-    const revision = this.nextRevision++;
+    const key = keyOf(write);
+    if (write.kind !== "user" && write.value.length === 0) this.revisions.delete(key);
+    else this.revisions.set(key, this.nextRevision++);
     if (write.kind === "user") {
-      this.users.set(write.userId, { value: write.value, revision });
+      this.users.set(write.userId, write.value);
     } else if (write.kind === "rate") {
-      const key = rateKey(write.userId, write.operation);
       if (write.value.length === 0) this.rateWindows.delete(key);
-      else this.rateWindows.set(key, { value: write.value, revision });
+      else this.rateWindows.set(key, write.value);
     } else {
-      this.replaceList(write.userId, write.value, revision);
+      this.replaceList(write.userId, write.value);
     }
   }
 
-  private replaceList(subscriber: string, list: readonly string[], revision: number): void {
+  private replaceList(subscriber: string, list: readonly string[]): void {
     const next = new Set(list);
-    for (const target of this.lists.get(subscriber)?.value ?? []) {
+    for (const target of this.lists.get(subscriber) ?? []) {
       if (next.has(target)) continue;
       const reverse = this.subscribers.get(target);
       reverse?.delete(subscriber);
@@ -88,10 +87,16 @@ export class InMemoryPresenceStore implements PresenceStore {
       reverse.add(subscriber);
     }
     if (list.length === 0) this.lists.delete(subscriber);
-    else this.lists.set(subscriber, { value: list, revision });
+    else this.lists.set(subscriber, list);
   }
 }
 
 function rateKey(userId: string, operation: OperationClass): string {
-  return `${operation}\u0000${userId}`;
+  return `r\u0000${operation}\u0000${userId}`;
+}
+
+function keyOf(write: StoreWrite): string {
+  if (write.kind === "user") return `u\u0000${write.userId}`;
+  if (write.kind === "subscriptions") return `s\u0000${write.userId}`;
+  return rateKey(write.userId, write.operation);
 }

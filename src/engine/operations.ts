@@ -78,15 +78,8 @@ export async function setSelfStatus(context: OperationContext, connectionId: Con
 }
 
 export async function getUserStatus(context: OperationContext, request: GetUserStatusRequest): Promise<Answer> {
-  const userIds = distinct(request.userIds);
-  const found = await context.state.statuses(userIds);
-  const statuses: UserStatus[] = [];
-  const errors: UserError[] = [];
-  userIds.forEach((userId, i) => {
-    const status = found[i];
-    if (status) statuses.push(status);
-    else errors.push(accountNotFound(userId));
-  });
+  const { statuses, unknown } = await context.state.lookup(distinct(request.userIds));
+  const errors = unknown.map(accountNotFound);
   if (statuses.length === 0) return allFailed(errors);
   return { body: { $case: "getUserStatusResponse", value: { statuses, errors } } };
 }

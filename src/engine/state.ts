@@ -28,10 +28,27 @@ export class PresenceState {
   /** Each user's status in argument order, undefined for a user nobody knows: one read however many ids. */
   async statuses(userIds: readonly string[]): Promise<(UserStatus | undefined)[]> {
     const records = await this.store.readUsers(userIds);
-    return userIds.map((userId, i) => {
+    const statuses: (UserStatus | undefined)[] = [];
+    for (let i = 0; i < userIds.length; i++) {
+      const userId = userIds[i]!;
       const record = records[i];
-      return record || this.directory.exists(userId) ? statusOf(userId, record) : undefined;
-    });
+      statuses.push(record || this.directory.exists(userId) ? statusOf(userId, record) : undefined);
+    }
+    return statuses;
+  }
+
+  /** The statuses of the users known, and the ids of those unknown, each in argument order: one read, one pass. */
+  async lookup(userIds: readonly string[]): Promise<{ statuses: UserStatus[]; unknown: string[] }> {
+    const records = await this.store.readUsers(userIds);
+    const statuses: UserStatus[] = [];
+    const unknown: string[] = [];
+    for (let i = 0; i < userIds.length; i++) {
+      const userId = userIds[i]!;
+      const record = records[i];
+      if (record || this.directory.exists(userId)) statuses.push(statusOf(userId, record));
+      else unknown.push(userId);
+    }
+    return { statuses, unknown };
   }
 
   /**
@@ -88,8 +105,10 @@ export class PresenceState {
       ]);
       const due = user.value?.retainUntilMs;
       if (!user.value || due === undefined || due > nowMs || user.value.devices.length > 0) return { writes: [], result: false };
+      const cleared = new UserState(userId, user.value);
+      cleared.retainUntilMs = undefined;
       const writes: StoreWrite[] = [
-        { kind: "user", userId, revision: user.revision, value: { ...user.value, retainUntilMs: undefined } },
+        { kind: "user", userId, revision: user.revision, value: cleared.record() },
         { kind: "subscriptions", userId, revision: list.revision, value: [] },
         ...operations.map((operation, i): StoreWrite => ({ kind: "rate", userId, operation, revision: windows[i]?.revision ?? 0, value: [] })),
       ];

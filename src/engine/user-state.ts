@@ -68,26 +68,15 @@ export class UserState {
   }
 }
 
-/** The status a record publishes; a known user without a record has never logged in. */
+/** The status a record publishes; a known user without a record has never logged in (UNLOGINED, version 0). */
 export function statusOf(userId: string, record: UserRecord | undefined): UserStatus {
-  if (!record) return { ...NEVER_LOGGED_IN, userId, onlineDevices: [] };
   return {
     userId,
-    statusType: record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
-    customStatus: record.customStatus,
-    onlineDevices: record.devices.map(({ deviceId, platform }) => ({ deviceId, platform })),
-    version: record.version,
-    changedAtMs: record.changedAtMs,
-    reason: record.reason,
+    statusType: !record ? UserStatusType.USER_STATUS_TYPE_UNLOGINED : record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
+    customStatus: record?.customStatus ?? "",
+    onlineDevices: record ? record.devices.map(({ deviceId, platform }) => ({ deviceId, platform })) : [],
+    version: record?.version ?? 0n,
+    changedAtMs: record?.changedAtMs ?? 0n,
+    reason: record?.reason ?? StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
   };
 }
-
-const NEVER_LOGGED_IN: UserStatus = {
-  userId: "",
-  statusType: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
-  customStatus: "",
-  onlineDevices: [],
-  version: 0n,
-  changedAtMs: 0n,
-  reason: StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
-};
