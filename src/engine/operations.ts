@@ -36,8 +36,11 @@ export interface OperationContext {
   readonly changes: Map<string, Change>;
 }
 
-/** The ids in first-seen order, each once. */
-const distinct = (userIds: readonly string[]): string[] => [...new Set(userIds)];
+/** The ids in first-seen order, each once; the ids themselves when none repeats (no copy on the query path). */
+function distinct(userIds: readonly string[]): readonly string[] {
+  const unique = new Set(userIds);
+  return unique.size === userIds.length ? userIds : [...unique];
+}
 
 const accountNotFound = (userId: string): UserError => ({ userId, code: ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND, message: "account not found" });
 
