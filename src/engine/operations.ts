@@ -9,7 +9,7 @@ import type {
   SubscribeUserStatusRequest,
   UnsubscribeUserStatusRequest,
 } from "../../generated/ts-proto/presence/v1/operations.js";
-import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { StatusChangeReason } from "../../generated/ts-proto/presence/v1/status.js";
 import type { OperationClass, ResponseBody } from "../protocol/requests.js";
 import type { AppConfig } from "./config.js";
 import type { Change } from "./fan-out.js";
