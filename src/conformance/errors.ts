@@ -9,3 +9,8 @@ export class CaseSkipped extends PresenceWireError {}
 
 /** Bad kit input: an unknown option, a token command that fails, a target that cannot be reached at all. */
 export class ConformanceSetupError extends PresenceWireError {}
+
+/** Fails the case with `message` unless `condition` holds. */
+export function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new CheckFailure(message);
+}

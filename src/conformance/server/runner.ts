@@ -3,9 +3,9 @@
 // evidence.
 import { randomBytes } from "node:crypto";
 import type { LimitsConfig } from "../../protocol/limits.js";
-import { CaseSkipped, CheckFailure, ConformanceSetupError } from "../errors.js";
-import { EvidenceLog } from "../evidence.js";
+import { ConformanceSetupError } from "../errors.js";
 import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
+import { formatSeconds, judge } from "../verdict.js";
 import type { CaseFamily, Requirement, ServerCase } from "./case.js";
 import { CaseContext } from "./context.js";
 import { bodyOf } from "./expect.js";
@@ -73,13 +73,13 @@ async function runCase(target: ServerTarget, limits: LimitsConfig, family: strin
   const ctx = new CaseContext(target, limits, userPrefix);
   const base = { id: spec.id, family, title: spec.title, rule: spec.rule };
   const started = performance.now();
-  const finish = (verdict: CaseResult["verdict"], reason?: string, log: EvidenceLog = ctx.log): CaseResult => ({
+  const finish = (verdict: CaseResult["verdict"], reason?: string): CaseResult => ({
     ...base,
     verdict,
     ...(reason === undefined ? {} : { reason }),
     durationMs: Math.round(performance.now() - started),
-    evidence: log.entries,
-    evidenceOmitted: log.omitted,
+    evidence: ctx.log.entries,
+    evidenceOmitted: ctx.log.omitted,
   });
 
   const missing = spec.needs && missingRequirement(target, spec.needs);
@@ -89,22 +89,10 @@ async function runCase(target: ServerTarget, limits: LimitsConfig, family: strin
     return finish("SKIPPED", `waits about ${formatSeconds(waitsMs)} on the server's announced timers; over --max-wait ${formatSeconds(target.maxWaitMs)}`);
   }
 
-  let hung: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      spec.run(ctx),
-      new Promise<never>((_, reject) => {
-        const limitMs = waitsMs + CASE_OVERHEAD_MS;
-        hung = setTimeout(() => reject(new CheckFailure(`the case did not finish within ${formatSeconds(limitMs)}`)), limitMs);
-      }),
-    ]);
-    return finish("PASS");
-  } catch (error) {
-    if (error instanceof CaseSkipped) return finish("SKIPPED", error.message);
-    if (error instanceof CheckFailure) return finish("FAIL", error.message);
-    return finish("FAIL", `the kit met an unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    const { verdict, reason } = await judge(() => spec.run(ctx), waitsMs + CASE_OVERHEAD_MS);
+    return finish(verdict, reason);
   } finally {
-    clearTimeout(hung);
     ctx.dispose();
   }
 }
@@ -120,8 +108,4 @@ function missingRequirement(target: ServerTarget, need: Requirement): string | u
     case "expiredToken":
       return target.tokens.expiredTokenFor("probe") !== undefined ? undefined : "needs --secret to mint an expired token (a --token-command only gives valid ones)";
   }
-}
-
-export function formatSeconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }

@@ -2,12 +2,12 @@
 // kinds, request id 0, ping, ordering (docs/protocol.md §2; frame.proto).
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import { UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
-import { CheckFailure } from "../../errors.js";
+import { CheckFailure, check } from "../../errors.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { expectConnectionError, expectUsable, nextStatusOf } from "../checks.js";
-import { bodyOf, check, codeName, expectEqual, expectError } from "../expect.js";
-import { GARBAGE, hex, invalidUtf8Frame, paddedFrame, unknownBodyFrame } from "../raw-frames.js";
+import { bodyOf, codeName, expectEqual, expectError } from "../expect.js";
+import { GARBAGE, hex, invalidUtf8Frame, paddedFrame, unknownBodyFrame } from "../../wire-bytes.js";
 
 /** Sends `bytes` on a logged-in connection; the server must answer 72107 and close, and a bystander must not notice. */
 async function expectMalformed(ctx: CaseContext, bytes: Uint8Array, what: string): Promise<void> {

@@ -8,7 +8,8 @@ import type { LimitsConfig } from "../../../protocol/limits.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { expectConnectionError, expectNextVersion, expectUsable, nextStatusOf } from "../checks.js";
-import { bodyOf, check, expectEqual } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, expectEqual } from "../expect.js";
 import type { WirePeer } from "../peer.js";
 
 /** Lateness allowed after a server timer is due: half the timer, at least 2 s (a loaded machine delays timers). */

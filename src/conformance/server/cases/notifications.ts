@@ -4,7 +4,8 @@ import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../..
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { expectNextVersion, nextStatusOf } from "../checks.js";
-import { bodyOf, check, expectEqual } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, expectEqual } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
 
 const setStatus = (customStatus: string): FrameBody => ({ $case: "setSelfStatusRequest", value: { customStatus } });

@@ -4,7 +4,8 @@ import type { Frame } from "../../../../generated/ts-proto/presence/v1/frame.js"
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { bodyOf, check, expectError } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, expectError } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
 
 const LIMITED = ErrorCode.ERROR_CODE_FREQUENCY_LIMIT;

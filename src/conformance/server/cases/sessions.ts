@@ -4,7 +4,8 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
 import { expectConnectionError, expectNextVersion, expectUsable, nextStatusOf } from "../checks.js";
-import { bodyOf, check, declaredCloseCode, expectEqual, expectError } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, declaredCloseCode, expectEqual, expectError } from "../expect.js";
 import type { FrameBody } from "../peer.js";
 
 const BEFORE_LOGIN: FrameBody[] = [

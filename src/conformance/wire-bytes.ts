@@ -1,8 +1,8 @@
 // Frames the package's encoder would never write: unknown body kinds, padding
 // to an exact size, invalid UTF-8, garbage. Built byte by byte from the
 // protobuf wire format.
-import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
-import { encodeFrame } from "../../codec/messages.js";
+import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import { encodeFrame } from "../codec/messages.js";
 
 /** A field number no presence.v1 frame uses: what a newer peer's body kind looks like to this version. */
 export const UNKNOWN_BODY_FIELD = 99;
@@ -53,4 +53,14 @@ export const GARBAGE = Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
+}
+
+/** A length-delimited field `field` holding `payload`. */
+export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
+  return Uint8Array.from([...key(field), ...varint(payload.length), ...payload]);
+}
+
+/** `message` with an unknown length-delimited field (number 100) appended: what a newer peer's extra field looks like. */
+export function withUnknownField(message: Uint8Array): Uint8Array {
+  return Uint8Array.from([...message, ...lengthDelimited(PADDING_FIELD, Uint8Array.from([0x6e, 0x65, 0x77]))]);
 }

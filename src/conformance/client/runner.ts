@@ -1,0 +1,84 @@
+// Runs client cases one after another: each gets a fresh scripted server and
+// a fresh driver process, so a client that stopped or broke in one case
+// cannot disturb the next.
+import { CheckFailure } from "../errors.js";
+import { EvidenceLog } from "../evidence.js";
+import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
+import { judge } from "../verdict.js";
+import type { ClientCase, ClientCaseFamily } from "./case.js";
+import { ClientCaseContext } from "./context.js";
+import { DriverProcess } from "./driver.js";
+import { ScriptedServer } from "./scripted-server.js";
+
+export interface ClientTarget {
+  /** The shell command that starts the team's driver (driver-protocol.ts). */
+  driverCommand: string;
+  /** How long the kit waits for something it expects from the client. */
+  answerTimeoutMs: number;
+  /** How long a driver may take to print its ready event, and then to open its first connection. */
+  startTimeoutMs: number;
+}
+
+export interface ClientRunOptions {
+  /** Run only cases whose id equals or starts with one of these. */
+  only?: readonly string[];
+  onResult?: (result: CaseResult) => void;
+}
+
+/** A scenario's own waits are a few seconds; past this it is hung. */
+const CASE_LIMIT_MS = 60_000;
+
+export async function runClientConformance(target: ClientTarget, families: readonly ClientCaseFamily[], options: ClientRunOptions = {}): Promise<ConformanceReport> {
+  const startedAt = new Date();
+  const selected = families.flatMap((family) =>
+    family.cases.filter((c) => !options.only || options.only.some((id) => c.id === id || c.id.startsWith(id))).map((spec) => ({ family: family.name, spec })),
+  );
+  const results: CaseResult[] = [];
+  for (const { family, spec } of selected) {
+    const result = await runCase(target, family, spec);
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return {
+    subject: "client",
+    target: target.driverCommand,
+    protocol: "presence.v1",
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    settings: { answerTimeoutMs: target.answerTimeoutMs, startTimeoutMs: target.startTimeoutMs },
+    totals: totalsOf(results),
+    results,
+  };
+}
+
+async function runCase(target: ClientTarget, family: string, spec: ClientCase): Promise<CaseResult> {
+  const log = new EvidenceLog();
+  const started = performance.now();
+  const server = await ScriptedServer.start(log);
+  let driver: DriverProcess | undefined;
+  const outcome = await judge(async () => {
+    driver = await DriverProcess.start(target.driverCommand, log, target.startTimeoutMs);
+    await spec.run(new ClientCaseContext(log, server, driver, target.answerTimeoutMs, target.startTimeoutMs));
+    expectNonZeroRequestIds(server);
+  }, CASE_LIMIT_MS);
+  driver?.stop();
+  await server.close();
+  return {
+    id: spec.id,
+    family,
+    title: spec.title,
+    rule: spec.rule,
+    ...outcome,
+    durationMs: Math.round(performance.now() - started),
+    evidence: log.entries,
+    evidenceOmitted: log.omitted,
+  };
+}
+
+/** Every case also checks frame.proto's rule that a client request carries a non-zero request id. */
+function expectNonZeroRequestIds(server: ScriptedServer): void {
+  for (const connection of server.connections) {
+    const zero = connection.received.find((r) => r.frame.requestId === 0);
+    if (zero) throw new CheckFailure(`${connection.label}: the client sent ${zero.frame.body?.$case ?? "a frame"} with request id 0 at ${zero.atMs} ms (frame.proto: requests carry a non-zero request_id)`);
+  }
+}
