@@ -2,14 +2,14 @@
 // users, and turns each outcome into a PASS / FAIL / SKIPPED result with its
 // evidence.
 import { randomBytes } from "node:crypto";
-import type { LimitsConfig } from "../../protocol/limits.js";
+import { announcedLimits, type LimitsConfig } from "../../protocol/limits.js";
 import { ConformanceSetupError } from "../errors.js";
 import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
 import { formatSeconds, judge } from "../verdict.js";
 import type { CaseFamily, Requirement, ServerCase } from "./case.js";
 import { CaseContext } from "./context.js";
 import { bodyOf } from "./expect.js";
-import { announcedLimits, type ServerTarget } from "./target.js";
+import type { ServerTarget } from "./target.js";
 
 export interface ServerRunOptions {
   /** Run only cases whose id equals or starts with one of these (e.g. "rate." or "login.token-invalid"). */
