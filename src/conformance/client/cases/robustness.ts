@@ -16,6 +16,9 @@ const NOTIFICATION_FIELD = 4;
 const STATUSES_FIELD = 1;
 /** A value no presence.v1 enum has (yet). */
 const UNKNOWN_ENUM_VALUE = 99;
+/** A code ErrorCode does not have (yet). */
+const UNKNOWN_ERROR_CODE = 79_999;
+const BLIND_RETRY_WATCH_MS = 1000;
 
 /** The client must still be connected on `connection` and answer a query through it. */
 async function expectStillWorking(ctx: ClientCaseContext, connection: ScriptedConnection): Promise<void> {
@@ -75,6 +78,23 @@ export const robustness: ClientCaseFamily = {
         const bob = ctx.driver.statuses().filter((s) => s.userId === "conformance-bob").map((s) => s.version);
         check(!bob.includes("3"), `the client delivered bob's version 3 after version 5 (delivered: ${bob.join(", ")})`);
         check(bob.at(-1) === "6", `the last version of bob delivered is ${bob.at(-1) ?? "none"}, not 6 (delivered: ${bob.join(", ")})`);
+      },
+    },
+    {
+      id: "client.unknown-error-code-fails-request",
+      title: "An Error with a code the client does not know fails the request it answers: no retry, no reconnect",
+      rule: "docs/protocol.md §6 (a code a receiver does not know is a failure of the request it answers: never a blind retry)",
+      async run(ctx) {
+        const { connection } = await ctx.login();
+        const id = ctx.driver.send({ command: "query", userIds: ["conformance-bob"] });
+        const query = await connection.nextRequest(ctx.answerTimeoutMs, "query request");
+        connection.send({ requestId: query.requestId, body: { $case: "error", value: { code: UNKNOWN_ERROR_CODE as ErrorCode, message: "a newer server's code", retryAfterMs: 0 } } });
+        const result = await ctx.driver.result(id, ctx.answerTimeoutMs);
+        check(!result.ok && result.code === UNKNOWN_ERROR_CODE, `the query should fail with ${UNKNOWN_ERROR_CODE}, got ${JSON.stringify(result)}`);
+        await ctx.sleep(BLIND_RETRY_WATCH_MS, "watching for a blind retry");
+        const retried = connection.received.some((r) => r.frame.requestId !== query.requestId && r.frame.body?.$case === "getUserStatusRequest");
+        check(!retried, "the client sent the failed query again");
+        check(connection.closedAtMs === undefined && ctx.server.connections.length === 1, "the client dropped the connection over an unknown error code");
       },
     },
     {

@@ -65,6 +65,22 @@ export const rateLimit: CaseFamily = {
       },
     },
     {
+      id: "rate.subscribe-and-unsubscribe-limited",
+      title: "Subscribe and unsubscribe are rate limited too: each refuses the request past rate_limit_requests with -20009",
+      rule: "docs/protocol.md §4 (subscribe and unsubscribe: rate limited, 20 per 5 s); docs/engine.md Rules 6, 7 and 9",
+      async run(ctx) {
+        const bob = await ctx.login(ctx.user("bob"));
+        const { peer } = await ctx.login(ctx.user("alice"));
+        const allowed = ctx.limits.rateLimitRequests;
+        const subscribes = await burst(ctx, peer, { $case: "subscribeUserStatusRequest", value: { userIds: [bob.userId] } }, allowed + 1);
+        expectAccepted(subscribes.slice(0, allowed), "subscribeUserStatusResponse", "subscribe");
+        expectError(subscribes[allowed]!, LIMITED, `subscribe ${allowed + 1} in the window`);
+        const unsubscribes = await burst(ctx, peer, { $case: "unsubscribeUserStatusRequest", value: { userIds: [] } }, allowed + 1);
+        expectAccepted(unsubscribes.slice(0, allowed), "unsubscribeUserStatusResponse", "unsubscribe");
+        expectError(unsubscribes[allowed]!, LIMITED, `unsubscribe ${allowed + 1} in the window`);
+      },
+    },
+    {
       id: "rate.per-user-across-devices",
       title: "All of a user's devices share one budget",
       rule: "docs/engine.md Rule 9 (per user: all of a user's devices share the budget); docs/protocol.md §4 Rate limits",
