@@ -14,7 +14,7 @@ import type {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { Limits, LoginResponse } from "../../generated/ts-proto/presence/v1/session.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import type { PresenceWireError } from "../codec/errors.js";
+import { DecodeError, type PresenceWireError } from "../codec/errors.js";
 import {
   announcedLimits,
   clientActionFor,
@@ -76,7 +76,7 @@ export class PresenceClient {
         // A lost pong is the heartbeat's to notice, not the ping's caller.
         ping: () => void this.request({ $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } }).catch(() => undefined),
         frame: (frame) => this.receive(frame),
-        sent: (frame) => this.log.debug("sent", { requestId: frame.requestId, body: frame.body?.$case }),
+        sent: (frame) => this.log.write("debug", "sent", { requestId: frame.requestId, body: frame.body?.$case }),
         lost: () => this.requests.failAll(new ConnectionClosedError("connection closed")),
         error: (error) => this.reportError(error),
         changed: (change) => this.connectionChanged(change),
@@ -283,7 +283,7 @@ export class PresenceClient {
   }
 
   private receive(frame: Frame): void {
-    this.log.debug("received", { requestId: frame.requestId, body: frame.body?.$case });
+    this.log.write("debug", "received", { requestId: frame.requestId, body: frame.body?.$case });
     if (frame.requestId !== 0) {
       this.requests.settle(frame);
       return;
@@ -307,13 +307,15 @@ export class PresenceClient {
 
   private connectionChanged(change: ConnectionChange): void {
     const { state, previous, reason, closeCode, attempt, nextDelayMs, error } = change;
-    this.log.info(state, { reason, closeCode, attempt, nextDelayMs, error: error?.message });
+    this.log.write("info", state, { reason, closeCode, attempt, nextDelayMs, error: error?.message });
     if (state !== previous) this.stateListeners.emit(state, change);
     this.changeListeners.emit(change);
   }
 
+  // A server that breaks the protocol is an error; the rest are what a connection meets.
   private reportError(error: PresenceWireError): void {
-    this.log.warn(error.message, { error: error.name });
+    const level = error instanceof UnexpectedResponseError || error instanceof DecodeError ? "error" : "warn";
+    this.log.write(level, error.message, { error: error.name });
     this.errorListeners.emit(error);
   }
 

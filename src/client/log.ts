@@ -14,23 +14,8 @@ export class Log {
     private readonly minimum: LogLevel,
   ) {}
 
-  debug(message: string, fields?: LogFields): void {
-    this.write("debug", message, fields);
-  }
-
-  info(message: string, fields?: LogFields): void {
-    this.write("info", message, fields);
-  }
-
-  warn(message: string, fields?: LogFields): void {
-    this.write("warn", message, fields);
-  }
-
-  error(message: string, fields?: LogFields): void {
-    this.write("error", message, fields);
-  }
-
-  private write(level: LogLevel, message: string, fields: LogFields | undefined): void {
+  /** Writes `message` at `level`, if the logger has that level and it is not below the minimum. */
+  write(level: LogLevel, message: string, fields?: LogFields): void {
     if (RANK[level] < RANK[this.minimum]) return;
     const method = this.logger?.[level];
     if (method === undefined) return;

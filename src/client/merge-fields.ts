@@ -3,9 +3,9 @@
 // concatenated are their merge), but the generated ts-proto decoders keep only
 // the last part. This rewrites such bytes so that each of those fields appears
 // once with its parts concatenated, at every depth, and the generated decoder
-// then reads what a conformant runtime reads. A oneof member starts its rivals
-// over: parts after it are not merged with parts before it, which the
-// generated decoder, keeping the last member, then never reads.
+// then reads what a conformant runtime reads. In a oneof, a member that
+// arrives ends what its rivals gathered, as a conformant parser clears them: a
+// rival that comes back starts afresh (the decoder keeps the last member).
 import type { WireSchema } from "../codec/wire-check.js";
 
 /** The oneofs of each message by full name, each as the field numbers of its members. */
