@@ -294,8 +294,8 @@ export class PresenceClient {
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
-        // E.g. another connection with this device id took over: reconnecting would take it back, forever.
         const error = new PresenceRequestError(code, message, retryAfterMs, "connection");
+        // E.g. another connection with this device id took over: reconnecting would take it back, forever.
         if (clientActionFor(code, "connection") === "stop") this.connection.release({ reason: "stopped", error });
         this.reportError(error);
         return;
