@@ -35,7 +35,8 @@ function changesOf(client: PresenceClient): { changes: ConnectionChange[]; state
 describe("connection changes", () => {
   it("tell the reason, the close code, the attempt and the delay before it", async () => {
     const first = await server();
-    const bob = track(sdkClient(first, "bob", { reconnect: { initialDelayMs: 100, maxDelayMs: 100 }, random: () => 0.5 }));
+    // Attempts 200 ms apart: the first comes after the old server has stopped listening.
+    const bob = track(sdkClient(first, "bob", { reconnect: { initialDelayMs: 400, maxDelayMs: 400 }, random: () => 0.5 }));
     const { changes, states } = changesOf(bob);
     await bob.login();
     await first.close();
@@ -47,9 +48,9 @@ describe("connection changes", () => {
 
     expect(changes[0]).toMatchObject({ state: "connecting", previous: "idle", reason: "connect", attempt: 0 });
     expect(changes[1]).toMatchObject({ state: "online", previous: "connecting", reason: "logged-in", attempt: 0 });
-    // The server shut down: close 1001, and the first attempt after half of 100 ms.
-    expect(changes[2]).toMatchObject({ state: "reconnecting", previous: "online", reason: "socket-closed", closeCode: 1001, attempt: 1, nextDelayMs: 50 });
-    expect(changes[3]).toMatchObject({ state: "reconnecting", previous: "reconnecting", reason: "reconnect-failed", attempt: 2, nextDelayMs: 50 });
+    // The server shut down: close 1001, and the first attempt after half of the 400 ms ceiling.
+    expect(changes[2]).toMatchObject({ state: "reconnecting", previous: "online", reason: "socket-closed", closeCode: 1001, attempt: 1, nextDelayMs: 200 });
+    expect(changes[3]).toMatchObject({ state: "reconnecting", previous: "reconnecting", reason: "reconnect-failed", attempt: 2, nextDelayMs: 200 });
     expect(changes[3]!.error?.name).toBe("ConnectionClosedError");
     const online = changes.findLast((change) => change.state === "online")!;
     expect(online).toMatchObject({ previous: "reconnecting", reason: "logged-in" });
