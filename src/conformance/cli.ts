@@ -5,7 +5,6 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PresenceWireError } from "../codec/errors.js";
-import { ConformanceSetupError } from "./errors.js";
 import { renderHtml } from "./report/html.js";
 import { CLIENT_FAMILIES, runClientConformance, type ClientTarget } from "./client/index.js";
 import type { CaseResult, ConformanceReport } from "./report/model.js";
@@ -168,7 +167,8 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
       io.err(`presence-wire conformance: ${error.message}\n\n${CONFORMANCE_USAGE}`);
       return 2;
     }
-    if (error instanceof ConformanceSetupError || error instanceof PresenceWireError) {
+    // Setup errors (an unreachable server, a failing token command) and bad option values.
+    if (error instanceof PresenceWireError) {
       io.err(`presence-wire conformance: ${error.message}\n`);
       return 2;
     }

@@ -5,11 +5,11 @@ import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { encodeFrame } from "../codec/messages.js";
 
 /** A field number no presence.v1 frame uses: what a newer peer's body kind looks like to this version. */
-export const UNKNOWN_BODY_FIELD = 99;
+const UNKNOWN_BODY_FIELD = 99;
 const PADDING_FIELD = 100;
 const LENGTH_DELIMITED = 2;
 
-export function varint(value: number): number[] {
+function varint(value: number): number[] {
   const bytes: number[] = [];
   let rest = value;
   while (rest > 0x7f) {

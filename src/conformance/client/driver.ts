@@ -45,12 +45,6 @@ export class DriverProcess {
     return driver;
   }
 
-  /** Sends a command and waits for its result. */
-  async command(body: CommandBody, timeoutMs: number): Promise<CommandResult> {
-    const id = this.send(body);
-    return this.result(id, timeoutMs);
-  }
-
   /** Sends a command without waiting; returns its id. */
   send(body: CommandBody): number {
     const id = this.nextId++;
@@ -79,7 +73,7 @@ export class DriverProcess {
     if (!this.exited) this.child.kill("SIGKILL");
   }
 
-  async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = probe();

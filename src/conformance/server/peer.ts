@@ -112,11 +112,6 @@ export class WirePeer {
     return frame;
   }
 
-  /** Pushes received and not yet returned by nextPush. */
-  pendingPushes(): Frame[] {
-    return this.received.filter((f) => f.requestId === 0).slice(this.pushCursor);
-  }
-
   async closed(timeoutMs: number): Promise<PeerClose> {
     return this.until(() => this.closeInfo, timeoutMs, "close of the connection by the server", false);
   }
