@@ -27,6 +27,7 @@ import {
 import { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { SPEC_LIMITS } from "../protocol/limits.js";
 import { WIRE_SCHEMA } from "../protocol/wire-schema.js";
+import { decodeUtf8Strict } from "../wire/utf8.js";
 import { DecodeError, EncodeError } from "./errors.js";
 import { messageSchema } from "./registry.js";
 import { checkWire, dropMismatchedFields } from "./wire-check.js";
@@ -75,9 +76,7 @@ export function fullName(name: MessageName): string {
   return `${PACKAGE}.${name}`;
 }
 
-// Invalid UTF-8 must be a typed error, never a silent U+FFFD.
-const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const decodeUtf8Strict = (bytes: Uint8Array): string => fatalUtf8.decode(bytes);
+// Invalid UTF-8 must be a typed error, never a silent U+FFFD: the readers get decodeUtf8Strict.
 
 /**
  * Decodes `bytes` as the message `name`. Throws DecodeError on any malformed
