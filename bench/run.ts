@@ -2,9 +2,10 @@
 //
 // Generates the pbjs and pbf code into bench/.generated, then measures every
 // variant of every operation in fresh processes (bench/runner.ts), one at a
-// time: n processes for time (default 5; each reports the JS thread's on-CPU
-// time per call over 1.5 s of timed calls, see bench/thread-clock.ts),
-// one for heap bytes per call (--expose-gc). Reports per variant the
+// time: n processes for time (default 5, in rounds that visit every variant
+// once; each reports the JS thread's on-CPU time per call over 1.5 s of
+// timed calls, see bench/thread-clock.ts), one for heap bytes per call
+// (--expose-gc). Reports per variant the
 // distribution over the processes (min, median, max) and ratios of the
 // medians; prints a table and writes JSON: bench/results/latest.json, or
 // bench/results/quick.json with --quick (or BENCH_QUICK=1). --quick only
@@ -111,17 +112,32 @@ function runVariant(variant: string, op: "encode" | "decode", mode: Mode, quick:
   });
 }
 
-/** One variant's time figures from `processes` sequential processes and its heap figure; quick: one process for both, in parallel with others. */
-async function measure(variant: string, op: "encode" | "decode", quick: boolean, processes: number): Promise<Measured> {
-  process.stderr.write(`${op} ${variant}...\n`);
+/**
+ * Every variant's time figures from `processes` processes each, taken in
+ * rounds (one process of every variant per round) so that a slow spell of
+ * this shared machine falls on all variants alike; then one heap process
+ * each. Quick: one process per variant for both, all in parallel.
+ */
+async function measureAll(variants: readonly string[], op: "encode" | "decode", quick: boolean, processes: number): Promise<Measured[]> {
   if (quick) {
-    const both = await runVariant(variant, op, "both", quick);
-    return { variant, perProcess: [both], heapBytesPerOp: both.heap_bytes_per_op!, bytesIdentical: both.bytes_identical_to_ts_proto };
+    return Promise.all(
+      variants.map(async (variant) => {
+        const both = await runVariant(variant, op, "both", quick);
+        return { variant, perProcess: [both], heapBytesPerOp: both.heap_bytes_per_op!, bytesIdentical: both.bytes_identical_to_ts_proto };
+      }),
+    );
   }
-  const perProcess: RunnerResult[] = [];
-  for (let i = 0; i < processes; i++) perProcess.push(await runVariant(variant, op, "time", quick));
-  const heap = await runVariant(variant, op, "heap", quick);
-  return { variant, perProcess, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto };
+  const perProcess = new Map<string, RunnerResult[]>(variants.map((variant) => [variant, []]));
+  for (let round = 1; round <= processes; round++) {
+    process.stderr.write(`${op}: round ${round} of ${processes}\n`);
+    for (const variant of variants) perProcess.get(variant)!.push(await runVariant(variant, op, "time", quick));
+  }
+  const measured: Measured[] = [];
+  for (const variant of variants) {
+    const heap = await runVariant(variant, op, "heap", quick);
+    measured.push({ variant, perProcess: perProcess.get(variant)!, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto });
+  }
+  return measured;
 }
 
 function median(values: number[]): number {
@@ -148,9 +164,7 @@ async function main(): Promise<void> {
 
   const results: BenchResult[] = [];
   for (const [op, variants] of [["encode", ENCODE_VARIANTS], ["decode", DECODE_VARIANTS]] as const) {
-    const measured: Measured[] = [];
-    if (quick) measured.push(...(await Promise.all(variants.map((variant) => measure(variant, op, quick, 1)))));
-    else for (const variant of variants) measured.push(await measure(variant, op, quick, processes));
+    const measured = await measureAll(variants, op, quick, processes);
     const medianOf = (m: Measured) => median(m.perProcess.map((p) => p.us_per_op!));
     const medianUs = (name: string) => medianOf(measured.find((m) => m.variant === name)!);
     for (const m of measured) {
