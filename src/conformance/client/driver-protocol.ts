@@ -13,9 +13,7 @@ export type DriverCommand =
   | { id: number; command: "query"; userIds: string[] }
   | { id: number; command: "subscribe"; userIds: string[] }
   | { id: number; command: "unsubscribe"; userIds: string[] }
-  | { id: number; command: "logout" }
-  /** Close the connection without logging out, and stop reconnecting. */
-  | { id: number; command: "disconnect" };
+  | { id: number; command: "logout" };
 
 export type DriverCommandName = DriverCommand["command"];
 

@@ -49,9 +49,6 @@ async function perform(command: DriverCommand): Promise<unknown> {
     case "logout":
       await connected().logout();
       return {};
-    case "disconnect":
-      connected().close();
-      return {};
   }
 }
 
