@@ -35,10 +35,10 @@ export class EvidenceLog {
   }
 }
 
-/** Canonical JSON of a frame, or its hex when it does not decode (garbage is evidence too). */
+/** Canonical JSON of a frame (login tokens hidden: reports get published), or its hex when it does not decode (garbage is evidence too). */
 function describeFrameBytes(bytes: Uint8Array): string {
   try {
-    return JSON.stringify(toCanonicalJson("Frame", bytes));
+    return JSON.stringify(toCanonicalJson("Frame", bytes)).replace(/"token":"(?:[^"\\]|\\.)*"/g, '"token":"(hidden)"');
   } catch {
     return `${bytes.length} bytes that are not a Frame: ${hexPreview(bytes)}`;
   }
