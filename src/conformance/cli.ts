@@ -52,6 +52,8 @@ Exit status: 0 when no case failed, 1 when one did, 2 on a usage or setup error.
 /** A driver that runs through a TypeScript loader may take a while to start on a loaded machine. */
 const DRIVER_START_TIMEOUT_MS = 20_000;
 
+const ALL_CASES: readonly { id: string; title: string; rule: string }[] = [...SERVER_FAMILIES.flatMap((f) => f.cases), ...CLIENT_FAMILIES.flatMap((f) => f.cases)];
+
 export class ConformanceUsageError extends PresenceWireError {}
 
 export interface ConformanceIo {
@@ -139,11 +141,12 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
     }
     if (extra !== undefined) throw new ConformanceUsageError(`unexpected argument ${extra}`);
     if (subject === "list") {
-      const cases: { id: string; title: string; rule: string }[] = [...SERVER_FAMILIES.flatMap((f) => f.cases), ...CLIENT_FAMILIES.flatMap((f) => f.cases)];
-      for (const c of cases) io.out(formatCaseListing(c));
+      for (const c of ALL_CASES) io.out(formatCaseListing(c));
       return 0;
     }
     const only = values.case;
+    const unmatched = only?.filter((id) => !ALL_CASES.some((c) => c.id === id || c.id.startsWith(id)));
+    if (unmatched?.length) throw new ConformanceUsageError(`no case matches --case ${unmatched.join(", ")}; see \`presence-wire conformance list\``);
     const onResult = (result: CaseResult) => io.out(`${formatCaseLine(result)}\n`);
     let report: ConformanceReport;
     if (subject === "server") {

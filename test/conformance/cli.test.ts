@@ -83,6 +83,7 @@ describe("presence-wire conformance server", () => {
     expect((await run(["server", servers.main.url])).code).toBe(2);
     expect((await run(["server", "http://x", "--secret", SECRET])).code).toBe(2);
     expect((await run(["server", servers.main.url, "--secret", SECRET, "--max-wait", "soon"])).code).toBe(2);
+    expect((await run(["server", servers.main.url, "--secret", SECRET, "--case", "no-such-case"])).err).toMatch(/no case matches --case no-such-case/);
     const unreachable = await run(["server", "ws://127.0.0.1:1/presence", "--secret", SECRET]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.err).toMatch(/cannot log in/);
