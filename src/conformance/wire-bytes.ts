@@ -43,13 +43,19 @@ export function paddedFrame(frame: Frame, totalBytes: number): Uint8Array {
   return bytes;
 }
 
-/** A GetUserStatusRequest whose only user id is the byte 0xFF, which is not UTF-8. */
-export function invalidUtf8Frame(requestId: number): Uint8Array {
-  return Uint8Array.from([0x08, ...varint(requestId), 0x2a, 0x03, 0x0a, 0x01, 0xff]);
-}
-
-/** A length prefix pointing far past the end of the message. */
-export const GARBAGE = Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+/** Bytes that break one decoding rule of docs/protocol.md §2.3 each, named for case ids. */
+export const MALFORMED_FRAMES: readonly { name: string; breaks: string; bytes: Uint8Array }[] = [
+  { name: "length-past-end", breaks: "a length prefix pointing far past the end of the frame", bytes: Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]) },
+  { name: "nested-length-past-end", breaks: "a nested field's length running past the end of its message", bytes: Uint8Array.from([0x08, 0x01, 0x2a, 0x05, 0x0a, 0x09, 0x61]) },
+  { name: "truncated", breaks: "input ending inside a varint", bytes: Uint8Array.from([0x08]) },
+  { name: "wire-type-7", breaks: "wire type 7", bytes: Uint8Array.from([0x0f, 0x00]) },
+  { name: "wire-type-6", breaks: "wire type 6", bytes: Uint8Array.from([0x0e, 0x00]) },
+  { name: "field-number-0", breaks: "field number 0", bytes: Uint8Array.from([0x02, 0x00]) },
+  { name: "overlong-varint", breaks: "a varint of 11 bytes", bytes: Uint8Array.from([0x08, ...Array<number>(10).fill(0xff), 0x01]) },
+  { name: "varint-10th-byte", breaks: "a varint whose 10th byte is above 1", bytes: Uint8Array.from([0x08, ...Array<number>(9).fill(0xff), 0x02]) },
+  { name: "group-end-without-start", breaks: "a group end without its start", bytes: Uint8Array.from([0x0c]) },
+  { name: "invalid-utf8", breaks: "a user id that is the byte 0xFF, not UTF-8 (a decoder MUST NOT replace it)", bytes: Uint8Array.from([0x08, 0x07, 0x2a, 0x03, 0x0a, 0x01, 0xff]) },
+];
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");

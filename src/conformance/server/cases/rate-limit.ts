@@ -47,6 +47,8 @@ export const rateLimit: CaseFamily = {
         check(retryAfterMs >= window - elapsed - 50, `retry_after_ms ${retryAfterMs} is shorter than the time until the oldest request leaves the window (about ${Math.round(window - elapsed)} ms)`);
         // Refused requests spend nothing: this one must not push the next acceptance back.
         expectError(await ctx.request(peer, queryOfOthers(ctx, userId)), LIMITED, "a query straight after the refused one");
+        // Validation comes before the rate limit (docs/protocol.md §4, order of checks).
+        expectError(await ctx.request(peer, { $case: "getUserStatusRequest", value: { userIds: [] } }), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, "an empty query with the budget spent");
         await ctx.sleep(retryAfterMs + RETRY_MARGIN_MS, "retry_after_ms of the refused query, plus a margin");
         bodyOf(await ctx.request(peer, queryOfOthers(ctx, userId)), "getUserStatusResponse", "the query after retry_after_ms");
       },
