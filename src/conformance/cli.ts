@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PresenceWireError } from "../codec/errors.js";
+import { formatCatalogue } from "./report/catalogue.js";
 import { renderHtml } from "./report/html.js";
 import { CLIENT_FAMILIES, runClientConformance, type ClientTarget } from "./client/index.js";
 import type { CaseResult, ConformanceReport } from "./report/model.js";
@@ -19,8 +20,8 @@ Usage:
   presence-wire conformance client --driver 'CMD' [options]
       Play every client scenario from a scripted server on a loopback port to the client
       that CMD drives (JSON lines on its standard input and output; docs/conformance.md).
-  presence-wire conformance list
-      List every case with the rule it checks.
+  presence-wire conformance list [--markdown]
+      List every case with the rule it checks (--markdown: the tables of docs/conformance.md).
 
 Server options:
   --secret SECRET          Mint reference HMAC tokens (docs/server.md) with this secret.
@@ -131,6 +132,7 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
         json: { type: "string" },
         html: { type: "string" },
         "fail-on-skip": { type: "boolean", default: false },
+        markdown: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -141,7 +143,8 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
     }
     if (extra !== undefined) throw new ConformanceUsageError(`unexpected argument ${extra}`);
     if (subject === "list") {
-      for (const c of ALL_CASES) io.out(formatCaseListing(c));
+      if (values.markdown) io.out(formatCatalogue([{ heading: "Server", families: SERVER_FAMILIES }, { heading: "Client", families: CLIENT_FAMILIES }]));
+      else for (const c of ALL_CASES) io.out(formatCaseListing(c));
       return 0;
     }
     const only = values.case;
