@@ -31,7 +31,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-describe("presence-wire conformance server", () => {
+describe("presence-wire conformance", () => {
   it("prints a line per case, writes JSON and HTML reports and exits 0 when nothing failed", async () => {
     const json = join(dir, "report.json");
     const html = join(dir, "report.html");
@@ -77,6 +77,14 @@ describe("presence-wire conformance server", () => {
     const strict = await run(["server", servers.main.url, "--secret", SECRET, "--case", "switch-off.own", "--fail-on-skip"]);
     expect(strict.code).toBe(1);
     expect(strict.out).toMatch(/SKIPPED[\s\S]*--switch-off-url/);
+  });
+
+  it("runs client scenarios against the driver a team gives", async () => {
+    const driver = "node --import tsx src/conformance/client/sdk-driver.ts";
+    const { code, out } = await run(["client", "--driver", driver, "--case", "client.requests-on-the-wire"]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/client\.requests-on-the-wire\s+PASS/);
+    expect((await run(["client"])).code).toBe(2);
   });
 
   it("exits 2 on a usage error or an unreachable server", async () => {

@@ -54,7 +54,14 @@ async function perform(command: DriverCommand): Promise<unknown> {
 
 createInterface({ input: process.stdin })
   .on("line", (line) => {
-    const command = JSON.parse(line) as DriverCommand;
+    if (line.trim() === "") return;
+    let command: DriverCommand;
+    try {
+      command = JSON.parse(line) as DriverCommand;
+    } catch {
+      emit({ event: "error", code: 0, message: `not a command: ${line}` });
+      return;
+    }
     perform(command).then(
       (value) => emit({ event: "result", id: command.id, ok: true, value }),
       (error: unknown) => emit({ event: "result", id: command.id, ok: false, code: error instanceof PresenceRequestError ? error.code : 0, message: String(error) }),
