@@ -5,9 +5,10 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PresenceWireError } from "../codec/errors.js";
+import { CLIENT_FAMILIES, runClientConformance, type ClientTarget } from "./client/index.js";
+import { ConformanceUsageError } from "./errors.js";
 import { formatCatalogue } from "./report/catalogue.js";
 import { renderHtml } from "./report/html.js";
-import { CLIENT_FAMILIES, runClientConformance, type ClientTarget } from "./client/index.js";
 import type { CaseResult, ConformanceReport } from "./report/model.js";
 import { formatCaseLine, formatCaseListing, formatTotals } from "./report/table.js";
 import { SERVER_FAMILIES, commandTokens, hmacTokens, runServerConformance, type ServerTarget } from "./server/index.js";
@@ -47,15 +48,14 @@ Common options:
 
 The server at WS_URL must run the premium plan with the feature switch on.
 Our SDK's driver: node --import tsx src/conformance/client/sdk-driver.ts
-Exit status: 0 when no case failed, 1 when one did, 2 on a usage or setup error.
+Exit status: 0 when no case failed, 1 when one did (or was SKIPPED, with --fail-on-skip),
+2 on a usage or setup error.
 `;
 
 /** A driver that runs through a TypeScript loader may take a while to start on a loaded machine. */
 const DRIVER_START_TIMEOUT_MS = 20_000;
 
 const ALL_CASES: readonly { id: string; title: string; rule: string }[] = [...SERVER_FAMILIES.flatMap((f) => f.cases), ...CLIENT_FAMILIES.flatMap((f) => f.cases)];
-
-export class ConformanceUsageError extends PresenceWireError {}
 
 export interface ConformanceIo {
   out(text: string): void;
@@ -80,26 +80,36 @@ function parseFriends(value: string | undefined): [string, string][] {
   });
 }
 
-function serverTarget(url: string | undefined, values: Record<string, string | boolean | string[] | undefined>): ServerTarget {
+/** The option values the targets are built from, as parseArgs returns them. */
+interface OptionValues {
+  secret?: string;
+  "token-command"?: string;
+  "switch-off-url"?: string;
+  "basic-plan-url"?: string;
+  friends?: string;
+  driver?: string;
+  "max-wait"?: string;
+  timeout?: string;
+}
+
+function serverTarget(url: string | undefined, values: OptionValues): ServerTarget {
   if (!url || !/^wss?:\/\//.test(url)) throw new ConformanceUsageError("conformance server needs a ws:// or wss:// URL");
-  const secret = values.secret as string | undefined;
-  const command = values["token-command"] as string | undefined;
+  const { secret, "token-command": command } = values;
   if ((secret === undefined) === (command === undefined)) throw new ConformanceUsageError("give exactly one of --secret and --token-command");
   return {
     url,
-    switchOffUrl: values["switch-off-url"] as string | undefined,
-    basicPlanUrl: values["basic-plan-url"] as string | undefined,
-    friends: parseFriends(values.friends as string | undefined),
+    switchOffUrl: values["switch-off-url"],
+    basicPlanUrl: values["basic-plan-url"],
+    friends: parseFriends(values.friends),
     tokens: secret !== undefined ? hmacTokens(secret) : commandTokens(command!),
-    maxWaitMs: parseDuration((values["max-wait"] as string | undefined) ?? "30s", "--max-wait"),
-    answerTimeoutMs: parseDuration((values.timeout as string | undefined) ?? "5s", "--timeout"),
+    maxWaitMs: parseDuration(values["max-wait"] ?? "30s", "--max-wait"),
+    answerTimeoutMs: parseDuration(values.timeout ?? "5s", "--timeout"),
   };
 }
 
-function clientTarget(values: Record<string, string | boolean | string[] | undefined>): ClientTarget {
-  const driverCommand = values.driver as string | undefined;
-  if (!driverCommand) throw new ConformanceUsageError("conformance client needs --driver CMD");
-  return { driverCommand, answerTimeoutMs: parseDuration((values.timeout as string | undefined) ?? "5s", "--timeout"), startTimeoutMs: DRIVER_START_TIMEOUT_MS };
+function clientTarget(values: OptionValues): ClientTarget {
+  if (!values.driver) throw new ConformanceUsageError("conformance client needs --driver CMD");
+  return { driverCommand: values.driver, answerTimeoutMs: parseDuration(values.timeout ?? "5s", "--timeout"), startTimeoutMs: DRIVER_START_TIMEOUT_MS };
 }
 
 function writeReports(report: ConformanceReport, json: string | undefined, html: string | undefined, io: ConformanceIo): void {
