@@ -25,11 +25,16 @@ export interface DriverStatus {
   version: string;
 }
 
+/** The `value` of a successful `query` or `subscribe` result: the statuses the call returned. Other results' values are free-form. */
+export interface DriverStatusesValue {
+  statuses: DriverStatus[];
+}
+
 /** Driver -> kit. */
 export type DriverEvent =
   /** Once, when the driver is ready for commands. */
   | { event: "ready" }
-  /** The outcome of command `id`: a failure carries the server's error code (0 when there is none, e.g. a timeout). */
+  /** The outcome of command `id`: a failure carries the server's error code (0 when there is none, e.g. a timeout). The value of a query or subscribe is a DriverStatusesValue. */
   | { event: "result"; id: number; ok: true; value?: unknown }
   | { event: "result"; id: number; ok: false; code: number; message: string }
   /** Statuses the SDK delivered to the application (after its own ordering by version). */

@@ -3,6 +3,7 @@
 import type { Frame } from "../../../../generated/ts-proto/presence/v1/frame.js";
 import { CheckFailure, check } from "../../errors.js";
 import type { ClientCaseFamily } from "../case.js";
+import type { DriverStatusesValue } from "../driver-protocol.js";
 import type { ScriptedConnection } from "../scripted-server.js";
 
 type Body = NonNullable<Frame["body"]>;
@@ -41,6 +42,31 @@ export const requests: ClientCaseFamily = {
         check(unsubscribeRequest.value.userIds.length === 0, `unsubscribing everyone sent ${JSON.stringify(unsubscribeRequest.value.userIds)}, not an empty list`);
         connection.send({ requestId: unsubscribeRequest.requestId, body: { $case: "unsubscribeUserStatusResponse", value: { removedUserIds: ["conformance-bob"] } } });
         check((await ctx.driver.result(unsubscribe, ctx.answerTimeoutMs)).ok, "the unsubscribe command failed");
+      },
+    },
+    {
+      id: "client.correlates-answers-by-request-id",
+      title: "Requests in flight carry distinct non-zero request ids, and answers in another order reach the right calls",
+      rule: "frame.proto Frame.request_id (unique among the connection's requests in flight); docs/protocol.md §2.1 (responses MAY interleave with pushes)",
+      async run(ctx) {
+        const { connection } = await ctx.login();
+        const users = ["conformance-bob", "conformance-carol", "conformance-dave"];
+        const commands = users.map((user) => ({ user, id: ctx.driver.send({ command: "query", userIds: [user] }) }));
+        const inFlight = [];
+        for (const _ of users) inFlight.push(await expectRequest(connection, "getUserStatusRequest", ctx.answerTimeoutMs));
+        const ids = inFlight.map((r) => r.requestId);
+        check(new Set(ids).size === ids.length, `requests in flight share request ids: ${ids.join(", ")}`);
+        // Answered last first, with a push in between: only the request id can match each answer to its call.
+        ctx.notify(connection, [ctx.status("conformance-erin", 1n)]);
+        for (const request of [...inFlight].reverse()) {
+          connection.send({ requestId: request.requestId, body: { $case: "getUserStatusResponse", value: { statuses: request.value.userIds.map((u) => ctx.status(u, 4n, { customStatus: `answer for ${u}` })), errors: [] } } });
+        }
+        for (const { user, id } of commands) {
+          const result = await ctx.driver.result(id, ctx.answerTimeoutMs);
+          if (!result.ok) throw new CheckFailure(`the query of ${user} failed: ${result.message}`);
+          const statuses = (result.value as DriverStatusesValue | undefined)?.statuses ?? [];
+          check(statuses.some((s) => s.customStatus === `answer for ${user}`), `the query of ${user} got another call's answer: ${JSON.stringify(result.value)}`);
+        }
       },
     },
     {
