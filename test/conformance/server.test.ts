@@ -74,6 +74,17 @@ const BROKEN: { name: string; tampering: Tampering; only: string[]; fails: strin
     fails: ["notify.subscriber-lifecycle"],
   },
   {
+    name: "sends a text message after a status change",
+    tampering: {
+      fromServer: (frame, link) => {
+        if (frame.body?.$case === "setSelfStatusResponse") setImmediate(() => link.toClientRaw("status changed"));
+        return frame;
+      },
+    },
+    only: ["status.set-and-clear", "ping.pong"],
+    fails: ["status.set-and-clear"],
+  },
+  {
     name: "never closes a connection that sent request id 0",
     tampering: {
       fromClient: (frame, link) => {

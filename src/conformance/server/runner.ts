@@ -90,7 +90,11 @@ async function runCase(target: ServerTarget, limits: LimitsConfig, family: strin
   }
 
   try {
-    const { verdict, reason } = await judge(() => spec.run(ctx), waitsMs + CASE_OVERHEAD_MS);
+    const script = async () => {
+      await spec.run(ctx);
+      ctx.expectNoViolations();
+    };
+    const { verdict, reason } = await judge(script, waitsMs + CASE_OVERHEAD_MS);
     return finish(verdict, reason);
   } finally {
     ctx.dispose();
