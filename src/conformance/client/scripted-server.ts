@@ -51,6 +51,8 @@ export class ScriptedConnection {
   closedAtMs: number | undefined;
   /** Answer pings with pongs; off to play a dead link. */
   answerPings = true;
+  /** What the client sent that no conforming client sends, whatever the scenario is about. */
+  readonly violations: string[] = [];
   private cursor = 0;
   private readonly waiters = new Waiters();
 
@@ -60,15 +62,21 @@ export class ScriptedConnection {
     private readonly log: EvidenceLog,
   ) {
     this.openedAtMs = log.elapsedMs();
-    socket.on("message", (data: Buffer) => {
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
       const bytes = new Uint8Array(data);
       log.frame(label, "received", bytes);
+      if (!isBinary) {
+        this.violation("sent a text message; presence.v1 frames are binary messages (docs/protocol.md §2)");
+        return;
+      }
       let frame: Frame;
       try {
         frame = decodeFrame(bytes, ANY_SIZE);
-      } catch {
-        return; // the evidence shows the bytes; cases judge what the client should have sent
+      } catch (error) {
+        this.violation(`sent a message that is not a valid Frame: ${String(error)} (docs/protocol.md §2.3)`);
+        return;
       }
+      if (frame.requestId === 0) this.violation(`sent ${frame.body?.$case ?? "a frame"} with request id 0 (frame.proto: a client request carries a non-zero request_id)`);
       this.received.push({ frame, atMs: log.elapsedMs() });
       if (frame.body?.$case === "ping" && this.answerPings) {
         this.send({ requestId: frame.requestId, body: { $case: "pong", value: { clientTimeMs: frame.body.value.clientTimeMs, serverTimeMs: BigInt(Date.now()) } } });
@@ -81,6 +89,11 @@ export class ScriptedConnection {
       this.waiters.wake();
     });
     socket.on("error", () => undefined);
+  }
+
+  private violation(what: string): void {
+    this.violations.push(`${this.label}: the client ${what}`);
+    this.log.event(this.label, `protocol violation: the client ${what}`);
   }
 
   send(frame: Frame): void {
