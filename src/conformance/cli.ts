@@ -11,6 +11,7 @@ import { formatCatalogue } from "./report/catalogue.js";
 import { renderHtml } from "./report/html.js";
 import type { CaseResult, ConformanceReport } from "./report/model.js";
 import { formatCaseLine, formatCaseListing, formatTotals } from "./report/table.js";
+import { isSelected } from "./select.js";
 import { SERVER_FAMILIES, commandTokens, hmacTokens, runServerConformance, type ServerTarget } from "./server/index.js";
 
 export const CONFORMANCE_USAGE = `presence-wire conformance: check a presence.v1 implementation over the wire
@@ -158,7 +159,7 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
       return 0;
     }
     const only = values.case;
-    const unmatched = only?.filter((id) => !ALL_CASES.some((c) => c.id === id || c.id.startsWith(id)));
+    const unmatched = only?.filter((id) => !ALL_CASES.some((c) => isSelected(c.id, [id])));
     if (unmatched?.length) throw new ConformanceUsageError(`no case matches --case ${unmatched.join(", ")}; see \`presence-wire conformance list\``);
     const onResult = (result: CaseResult) => io.out(`${formatCaseLine(result)}\n`);
     let report: ConformanceReport;

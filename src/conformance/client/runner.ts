@@ -4,6 +4,7 @@
 import { CheckFailure } from "../errors.js";
 import { EvidenceLog } from "../evidence.js";
 import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
+import { selectCases } from "../select.js";
 import { judge } from "../verdict.js";
 import type { ClientCase, ClientCaseFamily } from "./case.js";
 import { ClientCaseContext } from "./context.js";
@@ -30,11 +31,8 @@ const CASE_LIMIT_MS = 60_000;
 
 export async function runClientConformance(target: ClientTarget, families: readonly ClientCaseFamily[], options: ClientRunOptions = {}): Promise<ConformanceReport> {
   const startedAt = new Date();
-  const selected = families.flatMap((family) =>
-    family.cases.filter((c) => !options.only || options.only.some((id) => c.id === id || c.id.startsWith(id))).map((spec) => ({ family: family.name, spec })),
-  );
   const results: CaseResult[] = [];
-  for (const { family, spec } of selected) {
+  for (const { family, spec } of selectCases(families, options.only)) {
     const result = await runCase(target, family, spec);
     results.push(result);
     options.onResult?.(result);

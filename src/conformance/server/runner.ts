@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { announcedLimits, type LimitsConfig } from "../../protocol/limits.js";
 import { ConformanceSetupError } from "../errors.js";
 import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
+import { selectCases } from "../select.js";
 import { formatSeconds, judge } from "../verdict.js";
 import type { CaseFamily, Requirement, ServerCase } from "./case.js";
 import { CaseContext } from "./context.js";
@@ -12,7 +13,7 @@ import { bodyOf } from "./expect.js";
 import type { ServerTarget } from "./target.js";
 
 export interface ServerRunOptions {
-  /** Run only cases whose id equals or starts with one of these (e.g. "rate." or "login.token-invalid"). */
+  /** Run only cases whose id equals or starts with one of these (e.g. "rate." or "login.token-expired"). */
   only?: readonly string[];
   /** Called after each case, e.g. to print progress. */
   onResult?: (result: CaseResult) => void;
@@ -25,11 +26,8 @@ export async function runServerConformance(target: ServerTarget, families: reado
   const startedAt = new Date();
   const runTag = `cf${randomBytes(3).toString("hex")}`;
   const limits = await probeLimits(target, runTag);
-  const selected = families.flatMap((family) =>
-    family.cases.filter((c) => !options.only || options.only.some((id) => c.id === id || c.id.startsWith(id))).map((c) => ({ family: family.name, spec: c })),
-  );
   const results: CaseResult[] = [];
-  for (const [index, { family, spec }] of selected.entries()) {
+  for (const [index, { family, spec }] of selectCases(families, options.only).entries()) {
     const result = await runCase(target, limits, family, spec, `${runTag}-${index}`);
     results.push(result);
     options.onResult?.(result);
