@@ -5,15 +5,9 @@ import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
 import { UserStatusType, StatusChangeReason, Platform, type UserStatus } from "../../../generated/ts-proto/presence/v1/status.js";
 import { SPEC_LIMITS, type LimitsConfig } from "../../protocol/limits.js";
 import { CheckFailure } from "../errors.js";
-import { EvidenceLog } from "../evidence.js";
+import type { EvidenceLog } from "../evidence.js";
 import type { DriverProcess } from "./driver.js";
 import type { ScriptedConnection, ScriptedServer } from "./scripted-server.js";
-
-export interface ClientSession {
-  connection: ScriptedConnection;
-  /** The client's LoginRequest frame. */
-  login: Frame;
-}
 
 export class ClientCaseContext {
   readonly userId = "conformance-user";
@@ -30,20 +24,20 @@ export class ClientCaseContext {
     readonly firstConnectionTimeoutMs: number,
   ) {}
 
-  /** Tells the client to log in, and accepts its login with `limits` announced. */
-  async login(limits: Partial<LimitsConfig> = {}): Promise<ClientSession> {
+  /** Tells the client to log in, and accepts its login with `limits` announced; returns the client's connection. */
+  async login(limits: Partial<LimitsConfig> = {}): Promise<ScriptedConnection> {
     const id = this.driver.send({ command: "login", url: this.server.url, userId: this.userId, token: this.token, deviceId: this.deviceId });
-    const session = await this.acceptLogin(await this.server.nextConnection(this.firstConnectionTimeoutMs), limits);
+    const connection = await this.acceptLogin(await this.server.nextConnection(this.firstConnectionTimeoutMs), limits);
     const result = await this.driver.result(id, this.answerTimeoutMs);
     if (!result.ok) throw new CheckFailure(`the login command failed: ${result.code} ${result.message}`);
-    return session;
+    return connection;
   }
 
   /** The client's first frame on `connection` must be a login (session.proto; docs/protocol.md §3.1); it is answered with success. */
-  async acceptLogin(connection: ScriptedConnection, limits: Partial<LimitsConfig> = {}): Promise<ClientSession> {
+  async acceptLogin(connection: ScriptedConnection, limits: Partial<LimitsConfig> = {}): Promise<ScriptedConnection> {
     const login = await this.expectLoginRequest(connection);
     connection.send({ requestId: login.requestId, body: { $case: "loginResponse", value: this.loginResponse(limits) } });
-    return { connection, login };
+    return connection;
   }
 
   async expectLoginRequest(connection: ScriptedConnection): Promise<Frame> {

@@ -16,7 +16,7 @@ export const liveness: ClientCaseFamily = {
       title: "An idle client pings at the heartbeat_interval_ms the server announced at login",
       rule: "docs/protocol.md §3.3; session.proto Limits.heartbeat_interval_ms (the interval the client must use)",
       async run(ctx) {
-        const { connection } = await ctx.login({ heartbeatIntervalMs: INTERVAL_MS, heartbeatTimeoutMs: TIMEOUT_MS });
+        const connection = await ctx.login({ heartbeatIntervalMs: INTERVAL_MS, heartbeatTimeoutMs: TIMEOUT_MS });
         const loggedInAt = ctx.log.elapsedMs();
         const pings = await connection.waitFor(() => (connection.pings().length >= 4 ? connection.pings() : undefined), 4 * INTERVAL_MS + 2 * MARGIN_MS, "four pings");
         const times = [loggedInAt, ...pings.slice(0, 4).map((p) => p.atMs)];
@@ -30,7 +30,7 @@ export const liveness: ClientCaseFamily = {
       title: "A client that gets nothing back within one interval after a ping treats the link as dead, closes it and reconnects",
       rule: "docs/protocol.md §3.3; session.proto Pong (no Pong nor any other frame within one heartbeat interval after a ping)",
       async run(ctx) {
-        const { connection } = await ctx.login({ heartbeatIntervalMs: INTERVAL_MS, heartbeatTimeoutMs: TIMEOUT_MS });
+        const connection = await ctx.login({ heartbeatIntervalMs: INTERVAL_MS, heartbeatTimeoutMs: TIMEOUT_MS });
         connection.answerPings = false;
         const silentSince = ctx.log.elapsedMs();
         ctx.log.event(connection.label, "the server now answers nothing");

@@ -37,7 +37,7 @@ function reconnectCase([code, handling]: [ErrorCode, ErrorHandling]): ClientCase
     title: `After a connection error ${code} (closed with ${handling.websocketCloseCode}) the client reconnects and logs in again`,
     rule: `errors.proto ${ErrorCode[code]} (connection: client reconnect); docs/protocol.md §6`,
     async run(ctx) {
-      const { connection } = await ctx.login();
+      const connection = await ctx.login();
       connectionError(connection, code, handling.websocketCloseCode);
       await ctx.acceptLogin(await ctx.server.nextConnection(RECONNECT_WITHIN_MS, "reconnection"));
     },
@@ -52,7 +52,7 @@ function stopCase([code, handling]: [ErrorCode, ErrorHandling]): ClientCase {
     rule: `errors.proto ${ErrorCode[code]} (${handling.context}: client ${handling.clientAction}); docs/protocol.md §6`,
     async run(ctx) {
       if (!atLogin) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         connectionError(connection, code, handling.websocketCloseCode);
         await ctx.expectNoReconnect(STOP_WATCH_MS, `${ErrorCode[code]} is final`);
         return;
@@ -77,7 +77,7 @@ export const reconnect: ClientCaseFamily = {
       title: "After the server goes away (72113) the client reconnects with the same device id, logs in and re-subscribes to its users",
       rule: "docs/protocol.md §3.6 and §6 (reconnect: reconnect with backoff, log in again, re-subscribe); session.proto LoginRequest.device_id",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const wanted = ["conformance-bob", "conformance-carol"];
         const id = ctx.driver.send({ command: "subscribe", userIds: wanted });
         const subscribe = await connection.nextRequest(ctx.answerTimeoutMs, "subscribe request");
@@ -90,10 +90,10 @@ export const reconnect: ClientCaseFamily = {
         const again = await ctx.acceptLogin(await ctx.server.nextConnection(RECONNECT_WITHIN_MS, "reconnection"));
         const resubscribed = new Set<string>();
         while (!wanted.every((u) => resubscribed.has(u))) {
-          const request = await again.connection.nextRequest(ctx.answerTimeoutMs, `re-subscription of ${wanted.filter((u) => !resubscribed.has(u)).join(", ")}`);
+          const request = await again.nextRequest(ctx.answerTimeoutMs, `re-subscription of ${wanted.filter((u) => !resubscribed.has(u)).join(", ")}`);
           if (request.body?.$case !== "subscribeUserStatusRequest") continue;
           for (const u of request.body.value.userIds) resubscribed.add(u);
-          again.connection.send({ requestId: request.requestId, body: { $case: "subscribeUserStatusResponse", value: { statuses: request.body.value.userIds.map((u) => ctx.status(u, 2n)), evictedUserIds: [], errors: [] } } });
+          again.send({ requestId: request.requestId, body: { $case: "subscribeUserStatusResponse", value: { statuses: request.body.value.userIds.map((u) => ctx.status(u, 2n)), evictedUserIds: [], errors: [] } } });
         }
       },
     },
@@ -102,7 +102,7 @@ export const reconnect: ClientCaseFamily = {
       title: "A client whose reconnections keep failing retries with backoff, not in a tight loop",
       rule: "docs/protocol.md §3.6 (clients reconnect with jittered exponential backoff) and §6 (reconnect: with backoff)",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         ctx.server.onConnection = (next) => next.terminate();
         ctx.log.event("kit", "from now on the server drops every new connection at once");
         connection.terminate();

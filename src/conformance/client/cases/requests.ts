@@ -24,7 +24,7 @@ export const requests: ClientCaseFamily = {
       title: "Setting a status, subscribing and unsubscribing everyone become the spec's requests, each answered by its own request id",
       rule: "operations.proto SetSelfStatusRequest, SubscribeUserStatusRequest, UnsubscribeUserStatusRequest (an empty list removes every subscription); docs/protocol.md §2.1",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const set = ctx.driver.send({ command: "setStatus", customStatus: "在开会" });
         const setRequest = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
         check(setRequest.value.customStatus === "在开会", `the custom status sent is ${JSON.stringify(setRequest.value.customStatus)}`);
@@ -49,7 +49,7 @@ export const requests: ClientCaseFamily = {
       title: "Requests in flight carry distinct non-zero request ids, and answers in another order reach the right calls",
       rule: "frame.proto Frame.request_id (unique among the connection's requests in flight); docs/protocol.md §2.1 (responses MAY interleave with pushes)",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const users = ["conformance-bob", "conformance-carol", "conformance-dave"];
         const commands = users.map((user) => ({ user, id: ctx.driver.send({ command: "query", userIds: [user] }) }));
         const inFlight = [];
@@ -74,7 +74,7 @@ export const requests: ClientCaseFamily = {
       title: "After a logout answered and the server's normal close (1000), the client does not reconnect",
       rule: "docs/protocol.md §3.4 (LogoutRequest is answered LogoutResponse; then the server closes the connection); session.proto LogoutRequest",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const id = ctx.driver.send({ command: "logout" });
         const logout = await expectRequest(connection, "logoutRequest", ctx.answerTimeoutMs);
         connection.send({ requestId: logout.requestId, body: { $case: "logoutResponse", value: {} } });

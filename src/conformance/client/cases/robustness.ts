@@ -39,7 +39,7 @@ export const robustness: ClientCaseFamily = {
       title: "A client ignores frames of unknown body kinds and frames without a body, and keeps the connection",
       rule: "frame.proto Frame (a client ignores any such frame; nobody closes the connection for it); docs/protocol.md §2.1",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         for (const requestId of [0, 77]) {
           const bytes = unknownBodyFrame(requestId);
           connection.sendBytes(bytes, `a frame with request id ${requestId} and a body in unknown field 99: ${hex(bytes)}`);
@@ -55,7 +55,7 @@ export const robustness: ClientCaseFamily = {
       title: "A client survives unknown enum values and unknown fields in a notification",
       rule: "README.md Stability (unknown fields are kept; unknown enum values have defined handling); docs/protocol.md §8",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const status = encodeMessage("UserStatus", ctx.status("conformance-bob", 1n, { statusType: UNKNOWN_ENUM_VALUE as UserStatusType, reason: UNKNOWN_ENUM_VALUE as StatusChangeReason }));
         const bytes = lengthDelimited(NOTIFICATION_FIELD, lengthDelimited(STATUSES_FIELD, withUnknownField(status)));
         connection.sendBytes(bytes, `a notification of conformance-bob with status type 99, reason 99 and an unknown field 100: ${hex(bytes)}`);
@@ -69,7 +69,7 @@ export const robustness: ClientCaseFamily = {
       title: "A client keeps the highest version per user and drops an older one that arrives late",
       rule: "status.proto UserStatus.version (a receiver keeps the highest version it has seen per user, ignores anything older); docs/engine.md Rule 11",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         for (const [version, customStatus] of [[5n, "five"], [3n, "three (stale)"], [6n, "six"]] as const) {
           ctx.notify(connection, [ctx.status("conformance-bob", version, { customStatus })]);
         }
@@ -85,7 +85,7 @@ export const robustness: ClientCaseFamily = {
       title: "An Error with a code the client does not know fails the request it answers: no retry, no reconnect",
       rule: "docs/protocol.md §6 (a code a receiver does not know is a failure of the request it answers: never a blind retry)",
       async run(ctx) {
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const id = ctx.driver.send({ command: "query", userIds: ["conformance-bob"] });
         const query = await connection.nextRequest(ctx.answerTimeoutMs, "query request");
         connection.send({ requestId: query.requestId, body: { $case: "error", value: { code: UNKNOWN_ERROR_CODE as ErrorCode, message: "a newer server's code", retryAfterMs: 0 } } });
@@ -103,7 +103,7 @@ export const robustness: ClientCaseFamily = {
       rule: "errors.proto ERROR_CODE_FREQUENCY_LIMIT (request: client retry-after); docs/protocol.md §4 Rate limits",
       async run(ctx) {
         const retryAfterMs = 800;
-        const { connection } = await ctx.login();
+        const connection = await ctx.login();
         const id = ctx.driver.send({ command: "query", userIds: ["conformance-bob", "conformance-carol"] });
         const first = await connection.nextRequest(ctx.answerTimeoutMs, "query request");
         if (first.body?.$case !== "getUserStatusRequest") throw new CheckFailure(`expected a query, got ${first.body?.$case}`);
