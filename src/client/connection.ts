@@ -5,10 +5,10 @@
 // through ConnectionHooks; every change is reported with its cause.
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { PresenceWireError } from "../codec/errors.js";
+import { decodeFrame, encodeFrame } from "../codec/messages.js";
 import type { LimitsConfig } from "../protocol/index.js";
 import type { ChangeCause, ConnectionChange, ConnectionState } from "./connection-change.js";
 import { ConnectionClosedError, UnexpectedResponseError } from "./errors.js";
-import { decodeFrame, encodeFrame } from "./frames.js";
 import { Heartbeat } from "./heartbeat.js";
 import { watchNetworkOnline } from "./network.js";
 import type { ReconnectPolicy } from "./options.js";
@@ -104,7 +104,7 @@ export class Connection<Login> {
   /** Encodes and sends a frame; throws ConnectionClosedError when there is no socket. */
   send(frame: Frame): void {
     if (!this.socket) throw new ConnectionClosedError(`not connected (state ${this.stateValue}); call login() first`);
-    this.socket.send(encodeFrame(frame, this.settings.limits().maxFrameBytes));
+    this.socket.send(encodeFrame(frame, { maxFrameBytes: this.settings.limits().maxFrameBytes }));
     this.heartbeat.sent();
     this.hooks.sent(frame);
   }
@@ -134,7 +134,7 @@ export class Connection<Login> {
     this.heartbeat.received();
     let frame: Frame;
     try {
-      frame = decodeFrame(toBytes(data), this.settings.limits().maxFrameBytes);
+      frame = decodeFrame(toBytes(data), { maxFrameBytes: this.settings.limits().maxFrameBytes });
     } catch (error) {
       this.hooks.error(asWireError(error));
       socket.close(1002, "undecodable frame");

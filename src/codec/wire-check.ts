@@ -14,6 +14,8 @@ export interface WireField {
   readonly kind: WireKind;
   readonly message?: string;
   readonly repeated?: boolean;
+  /** The oneof the field is a member of, if any. */
+  readonly oneof?: string;
 }
 
 /** Messages by full name, each with its fields by number. */

@@ -6,10 +6,8 @@
 // then reads what a conformant runtime reads. In a oneof, a member that
 // arrives ends what its rivals gathered, as a conformant parser clears them: a
 // rival that comes back starts afresh (the decoder keeps the last member).
-import type { WireSchema } from "../codec/wire-check.js";
-
-/** The oneofs of each message by full name, each as the field numbers of its members. */
-export type OneofTable = Readonly<Record<string, readonly (readonly number[])[]>>;
+import { varint32Size, writeVarint32 } from "../wire/varint.js";
+import type { WireSchema } from "./wire-check.js";
 
 /** One non-repeated message field: its tag as read, and the payloads of its parts in order. */
 interface MergedField {
@@ -19,13 +17,12 @@ interface MergedField {
 }
 
 /**
- * Rewrites `bytes`, a `typeName` message that passed checkWire and holds no
- * known field with another wire type (see dropMismatchedFields), so that no
- * non-repeated message field occurs twice.
+ * Rewrites `bytes`, a `typeName` message that passed checkWire, so that no
+ * non-repeated message field occurs twice. Everything else, unknown fields
+ * included, is kept in its place.
  */
-export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeName: string, oneofs: OneofTable): Uint8Array {
+export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeName: string): Uint8Array {
   const fields = schema[typeName] ?? {};
-  const oneofsOfType = oneofs[typeName] ?? [];
   const reader = new FieldReader(bytes);
   const parts: (Uint8Array | MergedField)[] = [];
   const gathering = new Map<number, MergedField>();
@@ -33,7 +30,9 @@ export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeNa
     const fieldStart = reader.pos;
     const tag = reader.varint();
     const field = fields[tag >>> 3];
-    if (field?.kind !== "message") {
+    // Anything but a message field as the schema has it is copied as it stands; a known
+    // field number with another wire type too, which the decoder keeps as an unknown field.
+    if (field?.kind !== "message" || (tag & 7) !== 2) {
       reader.skip(tag & 7);
       parts.push(bytes.subarray(fieldStart, reader.pos));
       continue;
@@ -59,13 +58,17 @@ export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeNa
     parts.flatMap((part) => (part instanceof Uint8Array ? [part] : [part.tag, withLength(inner(concat(part.payloads), part.message))])),
   );
 
-  // The other members of the oneofs `fieldNumber` is a member of.
+  // The other members of the oneof `fieldNumber` is a member of.
   function rivalsOf(fieldNumber: number): number[] {
-    return oneofsOfType.filter((members) => members.includes(fieldNumber)).flat().filter((member) => member !== fieldNumber);
+    const oneof = fields[fieldNumber]?.oneof;
+    if (oneof === undefined) return [];
+    return Object.entries(fields)
+      .filter(([number, field]) => field.oneof === oneof && Number(number) !== fieldNumber)
+      .map(([number]) => Number(number));
   }
 
   function inner(payload: Uint8Array, message: string | undefined): Uint8Array {
-    return message === undefined ? payload : mergeMessageFields(payload, schema, message, oneofs);
+    return message === undefined ? payload : mergeMessageFields(payload, schema, message);
   }
 }
 
@@ -108,14 +111,9 @@ class FieldReader {
 }
 
 function withLength(payload: Uint8Array): Uint8Array {
-  const prefix: number[] = [];
-  let rest = payload.length;
-  while (rest >= 0x80) {
-    prefix.push((rest & 0x7f) | 0x80);
-    rest >>>= 7;
-  }
-  prefix.push(rest);
-  return concat([Uint8Array.from(prefix), payload]);
+  const prefix = new Uint8Array(varint32Size(payload.length));
+  writeVarint32(prefix, 0, payload.length);
+  return concat([prefix, payload]);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
