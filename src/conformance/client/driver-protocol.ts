@@ -15,8 +15,6 @@ export type DriverCommand =
   | { id: number; command: "unsubscribe"; userIds: string[] }
   | { id: number; command: "logout" };
 
-export type DriverCommandName = DriverCommand["command"];
-
 /** A status as the SDK hands it to the application. `version` is a decimal string (uint64). */
 export interface DriverStatus {
   userId: string;

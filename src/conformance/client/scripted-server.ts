@@ -46,8 +46,7 @@ export interface ReceivedFrame {
 
 export class ScriptedConnection {
   readonly received: ReceivedFrame[] = [];
-  /** Case milliseconds at which the client's connection arrived, and at which it closed. */
-  readonly openedAtMs: number;
+  /** Case milliseconds at which the client's connection closed. */
   closedAtMs: number | undefined;
   /** Answer pings with pongs; off to play a dead link. */
   answerPings = true;
@@ -61,7 +60,6 @@ export class ScriptedConnection {
     readonly label: string,
     private readonly log: EvidenceLog,
   ) {
-    this.openedAtMs = log.elapsedMs();
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       const bytes = new Uint8Array(data);
       log.frame(label, "received", bytes);
