@@ -10,7 +10,8 @@ import type { WirePeer } from "./peer.js";
 /**
  * The server must send Error `code` with request id 0 and close the
  * connection with the WebSocket code errors.proto declares for it. With
- * `bestEffort` (heartbeat timeout) the Error may be missing, never wrong.
+ * `bestEffort` (a heartbeat timeout, a frame cut at the WebSocket layer) the
+ * Error may be missing, never wrong.
  */
 export async function expectConnectionError(ctx: CaseContext, peer: WirePeer, code: ErrorCode, options: { timeoutMs?: number; bestEffort?: boolean } = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? ctx.target.answerTimeoutMs;
