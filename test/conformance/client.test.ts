@@ -32,4 +32,12 @@ describe("client conformance", () => {
     expect(failed, notPassed(report).join("\n")).toEqual(only.slice(0, 3));
     expect(report.totals.PASS).toBe(1);
   });
+
+  it("a client that reconnects at once after any close and forgets its subscriptions fails exactly those scenarios", { timeout: 120_000 }, async () => {
+    const only = ["client.resubscribes-after-reconnect", "client.reconnect-backs-off", "client.stops-after-replaced-by-new-login", "client.reconnects-after-heartbeat-timeout"];
+    const report = await runClientConformance(target(await bundledDriver("test/conformance/fixtures/hasty-driver.ts", bundles)), CLIENT_FAMILIES, { only });
+    const failed = report.results.filter((r) => r.verdict === "FAIL").map((r) => r.id);
+    expect(failed, notPassed(report).join("\n")).toEqual(only.slice(0, 3));
+    expect(report.totals.PASS).toBe(1);
+  });
 });
