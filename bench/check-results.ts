@@ -15,6 +15,7 @@ const NUMBER_FIELDS = [
   "us_per_op",
   "us_per_op_min",
   "us_per_op_max",
+  "median_round_us_per_op",
   "wall_us_per_op",
   "vs_ts_proto",
   "vs_protobufjs_static",

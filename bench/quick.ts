@@ -6,7 +6,9 @@
 // (fast-encode-plain: the same statuses without `_unknownFields`, as the engine builds them)
 // Prints the minimum and the median of `rounds` (default 21) rounds of 200 calls.
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
-import { decodeGetUserStatusResponse, SplicedStatusEncoder, StatusBatchEncoder, StatusEntryCache } from "../src/fast/index.js";
+import { decodeGetUserStatusResponse, SplicedStatusEncoder, StatusEntryCache } from "../src/fast/index.js";
+import { StatusBatchEncoder } from "./alternatives/batch-encoder.js";
+import { UserIdSplicer } from "./alternatives/user-id-splicer.js";
 import { makeDataset } from "./dataset.js";
 
 const dataset = makeDataset();
@@ -15,9 +17,8 @@ const bytes = GetUserStatusResponse.encode(response).finish();
 const encoder = new StatusBatchEncoder();
 const cache = new StatusEntryCache({ maxEntries: 10_000 });
 const entries = response.statuses.map((status) => cache.put(status));
-const spliced = new SplicedStatusEncoder(cache, () => {
-  throw new Error("every entry is cached");
-});
+const byUserId = new UserIdSplicer(cache);
+const byStatus = new SplicedStatusEncoder(cache);
 const target = new Uint8Array(bytes.length);
 // Object literals in one shape, as UserState.snapshot() builds them (rest/spread copies would not be).
 const plain = {
@@ -37,9 +38,9 @@ const ops: Record<string, () => unknown> = {
   "ts-encode": () => GetUserStatusResponse.encode(response).finish(),
   "fast-encode": () => encoder.writeGetUserStatusResponse(response),
   "fast-encode-plain": () => encoder.writeGetUserStatusResponse(plain),
-  splice: () => spliced.writeGetUserStatusResponse(userIds, response.errors),
-  "splice-statuses": () => spliced.writeGetUserStatusResponseFromStatuses(response.statuses, response.errors),
-  "splice-entries": () => spliced.writeGetUserStatusResponseFromEntries(entries, response.errors),
+  splice: () => byUserId.writeGetUserStatusResponse(userIds, response.errors),
+  "splice-statuses": () => byStatus.writeGetUserStatusResponseFrameFromStatuses(0, response.statuses, response.errors),
+  "splice-entries": () => byUserId.writeGetUserStatusResponseFromEntries(entries, response.errors),
   memcpy: () => target.set(bytes),
   "ts-decode": () => GetUserStatusResponse.decode(bytes),
   "fast-decode": () => decodeGetUserStatusResponse(bytes),

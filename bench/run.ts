@@ -2,9 +2,10 @@
 //
 // Generates the pbjs and pbf code into bench/.generated, then measures every
 // variant of every operation in fresh processes (bench/runner.ts), one at a
-// time: n processes for time (default 5; each reports the JS thread's on-CPU
-// time per call over 1.5 s of timed calls, see bench/thread-clock.ts),
-// one for heap bytes per call (--expose-gc). Reports per variant the
+// time: n processes for time (default 5, in rounds that visit every variant
+// once; each reports the lower quartile of 30 rounds of 100 ms of the JS
+// thread's on-CPU time per call, see bench/runner.ts and
+// bench/thread-clock.ts), one for heap bytes per call (--expose-gc). Reports per variant the
 // distribution over the processes (min, median, max) and ratios of the
 // medians; prints a table and writes JSON: bench/results/latest.json, or
 // bench/results/quick.json with --quick (or BENCH_QUICK=1). --quick only
@@ -38,12 +39,14 @@ const DECODE_VARIANTS = ["ts-proto", "protobufjs-static", "protobufjs-reflect", 
 export interface BenchResult {
   op: "encode" | "decode";
   variant: string;
-  /** The median over processes of each process's µs per call (the JS thread's CPU time). */
+  /** The median over processes of each process's µs per call (lower quartile of its rounds of the JS thread's CPU time). */
   us_per_op: number;
   us_per_op_min: number;
   us_per_op_max: number;
   /** Each process's figure, in the order they ran. */
   per_process_us_per_op: number[];
+  /** The median over processes of each process's median round (thread CPU time). */
+  median_round_us_per_op: number;
   /** The median over processes of wall time per call (higher when other processes took the cores). */
   wall_us_per_op: number;
   /** Ratios of the medians: above 1 is faster than that peer. */
@@ -111,17 +114,32 @@ function runVariant(variant: string, op: "encode" | "decode", mode: Mode, quick:
   });
 }
 
-/** One variant's time figures from `processes` sequential processes and its heap figure; quick: one process for both, in parallel with others. */
-async function measure(variant: string, op: "encode" | "decode", quick: boolean, processes: number): Promise<Measured> {
-  process.stderr.write(`${op} ${variant}...\n`);
+/**
+ * Every variant's time figures from `processes` processes each, taken in
+ * rounds (one process of every variant per round) so that a slow spell of
+ * this shared machine falls on all variants alike; then one heap process
+ * each. Quick: one process per variant for both, all in parallel.
+ */
+async function measureAll(variants: readonly string[], op: "encode" | "decode", quick: boolean, processes: number): Promise<Measured[]> {
   if (quick) {
-    const both = await runVariant(variant, op, "both", quick);
-    return { variant, perProcess: [both], heapBytesPerOp: both.heap_bytes_per_op!, bytesIdentical: both.bytes_identical_to_ts_proto };
+    return Promise.all(
+      variants.map(async (variant) => {
+        const both = await runVariant(variant, op, "both", quick);
+        return { variant, perProcess: [both], heapBytesPerOp: both.heap_bytes_per_op!, bytesIdentical: both.bytes_identical_to_ts_proto };
+      }),
+    );
   }
-  const perProcess: RunnerResult[] = [];
-  for (let i = 0; i < processes; i++) perProcess.push(await runVariant(variant, op, "time", quick));
-  const heap = await runVariant(variant, op, "heap", quick);
-  return { variant, perProcess, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto };
+  const perProcess = new Map<string, RunnerResult[]>(variants.map((variant) => [variant, []]));
+  for (let round = 1; round <= processes; round++) {
+    process.stderr.write(`${op}: round ${round} of ${processes}\n`);
+    for (const variant of variants) perProcess.get(variant)!.push(await runVariant(variant, op, "time", quick));
+  }
+  const measured: Measured[] = [];
+  for (const variant of variants) {
+    const heap = await runVariant(variant, op, "heap", quick);
+    measured.push({ variant, perProcess: perProcess.get(variant)!, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto });
+  }
+  return measured;
 }
 
 function median(values: number[]): number {
@@ -148,9 +166,7 @@ async function main(): Promise<void> {
 
   const results: BenchResult[] = [];
   for (const [op, variants] of [["encode", ENCODE_VARIANTS], ["decode", DECODE_VARIANTS]] as const) {
-    const measured: Measured[] = [];
-    if (quick) measured.push(...(await Promise.all(variants.map((variant) => measure(variant, op, quick, 1)))));
-    else for (const variant of variants) measured.push(await measure(variant, op, quick, processes));
+    const measured = await measureAll(variants, op, quick, processes);
     const medianOf = (m: Measured) => median(m.perProcess.map((p) => p.us_per_op!));
     const medianUs = (name: string) => medianOf(measured.find((m) => m.variant === name)!);
     for (const m of measured) {
@@ -163,6 +179,7 @@ async function main(): Promise<void> {
         us_per_op_min: round(Math.min(...us), 2),
         us_per_op_max: round(Math.max(...us), 2),
         per_process_us_per_op: us.map((u) => round(u, 2)),
+        median_round_us_per_op: round(median(m.perProcess.map((p) => p.median_round_us_per_op!)), 2),
         wall_us_per_op: round(median(m.perProcess.map((p) => p.wall_us_per_op!)), 2),
         vs_ts_proto: round(medianUs("ts-proto") / mid, 2),
         vs_protobufjs_static: round(medianUs("protobufjs-static") / mid, 2),
@@ -179,7 +196,7 @@ async function main(): Promise<void> {
     command: `npm run bench${quick ? " -- --quick" : processesIndex > 0 ? ` -- --processes ${processes}` : ""}`,
     quick,
     processes_per_variant: processes,
-    clock: "per process: the JS thread's on-CPU time per call over 60 rounds (/proc/thread-self/schedstat), and the median of the rounds' wall time",
+    clock: "per process: the lower quartile (and the median) of 30 rounds of 100 ms of the JS thread's on-CPU time per call (/proc/thread-self/schedstat), and the median of the rounds' wall time",
     date: new Date().toISOString(),
     dataset: { ...dataset.description, wire_bytes: wireBytes },
     results,
@@ -191,7 +208,7 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: BenchResult[]): void {
-  const header = ["op", "variant", "µs/op median", "min-max over processes", "vs ts-proto", "vs protobufjs static", "vs pbf", "wall µs", "heap B/op", "same bytes"];
+  const header = ["op", "variant", "µs/op median", "min-max over processes", "vs ts-proto", "vs protobufjs static", "vs pbf", "median rounds µs", "wall µs", "heap B/op", "same bytes"];
   const rows = results.map((r) => [
     r.op,
     r.variant,
@@ -200,6 +217,7 @@ function printTable(results: BenchResult[]): void {
     `${r.vs_ts_proto.toFixed(2)}x`,
     `${r.vs_protobufjs_static.toFixed(2)}x`,
     `${r.vs_pbf.toFixed(2)}x`,
+    r.median_round_us_per_op.toFixed(1),
     r.wall_us_per_op.toFixed(1),
     String(r.heap_bytes_per_op),
     r.bytes_identical_to_ts_proto === undefined ? "" : r.bytes_identical_to_ts_proto ? "yes" : "no",

@@ -130,7 +130,9 @@ function wireSchemaSource(): string {
         const kind = wireKind(field);
         const target = kind === "message" && field.message ? `, message: "${field.message.typeName}"` : "";
         const repeated = field.fieldKind === "list" ? ", repeated: true" : "";
-        return `    ${field.number}: { name: "${field.name}", kind: "${kind}"${target}${repeated} },`;
+        // Members of a oneof exclude each other: when one arrives, what its rivals gathered is cleared.
+        const oneof = field.oneof ? `, oneof: "${field.oneof.name}"` : "";
+        return `    ${field.number}: { name: "${field.name}", kind: "${kind}"${target}${repeated}${oneof} },`;
       });
     return `  "${message.typeName}": {\n${fields.join("\n")}\n  },`;
   });

@@ -1,4 +1,5 @@
-// The public API of the presence wire library.
+// The public API of the presence wire library. Everything here runs in browsers
+// and Node alike; the protobufjs reflection codec is `@presence/wire/reflect`.
 
 // Generated message types, enums and codecs (ts-proto). `presence.v1.Error` is
 // exported as ErrorMessage so that it does not shadow the global Error.
@@ -26,6 +27,7 @@ export {
   REQUEST_KINDS,
   RESPONSE_KIND,
   SPEC_LIMITS,
+  announcedLimits,
   classifyFrame,
   clientActionFor,
   closeCodeFor,
@@ -77,5 +79,4 @@ export {
   type StreamResult,
 } from "./codec/stream.js";
 export { fromCanonicalJson, toCanonicalJson, toCanonicalJsonText, type JsonValue } from "./codec/json.js";
-export { ReflectionCodec, packagedProtoDir, type ReflectJson } from "./codec/reflect.js";
 export { MAX_NESTING_DEPTH, checkWire, type WireField, type WireKind, type WireSchema } from "./codec/wire-check.js";

@@ -4,7 +4,8 @@
 // connection (socket, heartbeat, reconnect) and the request correlation are
 // parts of their own; this class plans long calls within the limits, keeps
 // the subscriptions and the latest status of each user, and takes from the
-// spec what each error code means for the connection.
+// spec what each error code means for the connection. It tells the
+// application through listeners, an async iterator and an optional logger.
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type {
   GetUserStatusResponse,
@@ -13,7 +14,7 @@ import type {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { Limits, LoginResponse } from "../../generated/ts-proto/presence/v1/session.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import type { PresenceWireError } from "../codec/errors.js";
+import { DecodeError, type PresenceWireError } from "../codec/errors.js";
 import {
   announcedLimits,
   clientActionFor,
@@ -23,27 +24,39 @@ import {
   type RequestBody,
   type ResponseValue,
 } from "../protocol/index.js";
-import { Connection, type ConnectionState } from "./connection.js";
+import type { ConnectionChange, ConnectionState } from "./connection-change.js";
+import { Connection } from "./connection.js";
 import { ConnectionClosedError, PresenceRequestError, UnexpectedResponseError } from "./errors.js";
 import { Listeners } from "./listeners.js";
+import { Log } from "./log.js";
 import { resolveOptions, type PresenceClientOptions, type ResolvedOptions } from "./options.js";
 import { Pacer } from "./pacing.js";
 import { chunkIds } from "./planner.js";
 import { PendingRequests } from "./requests.js";
+import { StatusStream } from "./status-stream.js";
 import { LatestVersions } from "./versions.js";
 
 export type StatusListener = (statuses: UserStatus[]) => void;
-export type StateListener = (state: ConnectionState) => void;
+/** A state transition; `change` says why (older listeners that take only the state still work). */
+export type StateListener = (state: ConnectionState, change: ConnectionChange) => void;
+export type ConnectionChangeListener = (change: ConnectionChange) => void;
 export type ErrorListener = (error: PresenceWireError) => void;
+
+export interface StatusChangesOptions {
+  /** Ends the iteration when aborted. */
+  signal?: AbortSignal;
+}
 
 export class PresenceClient {
   private readonly options: ResolvedOptions;
   private readonly requests: PendingRequests;
   private readonly connection: Connection<LoginResponse>;
   private readonly pacer: Pacer;
-  private readonly statusListeners = new Listeners<UserStatus[]>();
-  private readonly stateListeners = new Listeners<ConnectionState>();
-  private readonly errorListeners = new Listeners<PresenceWireError>();
+  private readonly log: Log;
+  private readonly statusListeners = new Listeners<[UserStatus[]]>();
+  private readonly stateListeners = new Listeners<[ConnectionState, ConnectionChange]>();
+  private readonly changeListeners = new Listeners<[ConnectionChange]>();
+  private readonly errorListeners = new Listeners<[PresenceWireError]>();
   private readonly latestVersions = new LatestVersions();
   private readonly subscriptions = new Set<string>();
   private limitsValue: LimitsConfig = { ...SPEC_LIMITS };
@@ -51,7 +64,8 @@ export class PresenceClient {
 
   constructor(options: PresenceClientOptions) {
     this.options = resolveOptions(options);
-    const { url, webSocket, reconnect, random, requestTimeoutMs, rateLimitRetries } = this.options;
+    const { url, webSocket, reconnect, random, requestTimeoutMs, rateLimitRetries, logger, logLevel } = this.options;
+    this.log = new Log(logger, logLevel);
     this.requests = new PendingRequests(requestTimeoutMs, (frame) => this.connection.send(frame));
     this.connection = new Connection(
       { url, webSocket, reconnect, random, limits: () => this.limitsValue },
@@ -62,9 +76,10 @@ export class PresenceClient {
         // A lost pong is the heartbeat's to notice, not the ping's caller.
         ping: () => void this.request({ $case: "ping", value: { clientTimeMs: BigInt(Date.now()) } }).catch(() => undefined),
         frame: (frame) => this.receive(frame),
+        sent: (frame) => this.log.write("debug", "sent", { requestId: frame.requestId, body: frame.body?.$case }),
         lost: () => this.requests.failAll(new ConnectionClosedError("connection closed")),
-        error: (error) => this.errorListeners.emit(error),
-        stateChanged: (state) => this.stateListeners.emit(state),
+        error: (error) => this.reportError(error),
+        changed: (change) => this.connectionChanged(change),
       },
     );
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
@@ -107,11 +122,14 @@ export class PresenceClient {
     this.connection.close();
   }
 
-  /** Sets (or, with "", clears) the user's own custom status. Resolves with the user's status after it. */
+  /**
+   * Sets (or, with "", clears) the user's own custom status. Resolves with the user's status after it,
+   * which onUserStatusChanged also gets first, on this device as on the user's others.
+   */
   async setSelfStatus(customStatus: string): Promise<UserStatus> {
     const { status } = await this.request({ $case: "setSelfStatusRequest", value: { customStatus } });
     if (!status) throw new UnexpectedResponseError("setSelfStatusResponse without a status");
-    this.latestVersions.remember(status);
+    this.emitStatuses([status]);
     return status;
   }
 
@@ -172,13 +190,45 @@ export class PresenceClient {
     return { removedUserIds };
   }
 
-  /** Listens for status changes (own devices, subscriptions, friends). Returns a function that removes the listener. */
+  /**
+   * Listens for status changes (own devices, including this one's setSelfStatus; subscriptions; friends),
+   * each user's in version order and each version once. Returns a function that removes the listener.
+   */
   onUserStatusChanged(listener: StatusListener): () => void {
     return this.statusListeners.add(listener);
   }
 
+  /**
+   * The status changes onUserStatusChanged gets, as an async iterator: `for await (const statuses of
+   * client.statusChanges())`. Changes that arrive while the loop body runs come in one batch, each user
+   * at their latest status. It ends when the client closes (at once if it is closed), when `signal`
+   * aborts, or on `break`.
+   */
+  statusChanges(options: StatusChangesOptions = {}): AsyncIterableIterator<UserStatus[]> {
+    const { signal } = options;
+    const stopOnAbort = () => void stream.return();
+    const stream: StatusStream = new StatusStream(() => {
+      removeStatusListener();
+      removeStateListener();
+      signal?.removeEventListener("abort", stopOnAbort);
+    });
+    const removeStatusListener = this.statusListeners.add((statuses) => stream.push(statuses));
+    const removeStateListener = this.stateListeners.add((state) => {
+      if (state === "closed") stream.end();
+    });
+    signal?.addEventListener("abort", stopOnAbort);
+    if (this.state === "closed" || signal?.aborted) stream.end();
+    return stream;
+  }
+
+  /** Listens for state transitions; the second argument says why, with the close code and reconnect attempt. */
   onStateChanged(listener: StateListener): () => void {
     return this.stateListeners.add(listener);
+  }
+
+  /** Listens for every change of the connection: each state transition, and each reconnect attempt scheduled. */
+  onConnectionChanged(listener: ConnectionChangeListener): () => void {
+    return this.changeListeners.add(listener);
   }
 
   /** Connection-level errors: Error frames pushed by the server, undecodable frames, refused re-logins. */
@@ -233,6 +283,7 @@ export class PresenceClient {
   }
 
   private receive(frame: Frame): void {
+    this.log.write("debug", "received", { requestId: frame.requestId, body: frame.body?.$case });
     if (frame.requestId !== 0) {
       this.requests.settle(frame);
       return;
@@ -243,14 +294,29 @@ export class PresenceClient {
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
+        const error = new PresenceRequestError(code, message, retryAfterMs, "connection");
         // E.g. another connection with this device id took over: reconnecting would take it back, forever.
-        if (clientActionFor(code, "connection") === "stop") this.connection.release();
-        this.errorListeners.emit(new PresenceRequestError(code, message, retryAfterMs, "connection"));
+        if (clientActionFor(code, "connection") === "stop") this.connection.release({ reason: "stopped", error });
+        this.reportError(error);
         return;
       }
       default:
         return; // unknown pushes are ignored (docs/protocol.md 2.1)
     }
+  }
+
+  private connectionChanged(change: ConnectionChange): void {
+    const { state, previous, reason, closeCode, attempt, nextDelayMs, error } = change;
+    this.log.write("info", state, { reason, closeCode, attempt, nextDelayMs, error: error?.message });
+    if (state !== previous) this.stateListeners.emit(state, change);
+    this.changeListeners.emit(change);
+  }
+
+  // A server that breaks the protocol is an error; the rest are what a connection meets.
+  private reportError(error: PresenceWireError): void {
+    const level = error instanceof UnexpectedResponseError || error instanceof DecodeError ? "error" : "warn";
+    this.log.write(level, error.message, { error: error.name });
+    this.errorListeners.emit(error);
   }
 
   private emitStatuses(statuses: readonly UserStatus[]): void {

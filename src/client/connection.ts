@@ -1,17 +1,18 @@
 // The link to the server: one WebSocket at a time, its heartbeat, and
-// reconnecting after an unexpected close with full-jitter exponential backoff.
-// What runs on a fresh socket (the login) and what a frame means belong to the
-// client, reached through ConnectionHooks.
+// reconnecting after an unexpected close with full-jitter exponential backoff
+// (at once when a browser reports the network back). What runs on a fresh
+// socket (the login) and what a frame means belong to the client, reached
+// through ConnectionHooks; every change is reported with its cause.
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { PresenceWireError } from "../codec/errors.js";
 import { decodeFrame, encodeFrame } from "../codec/messages.js";
 import type { LimitsConfig } from "../protocol/index.js";
+import type { ChangeCause, ConnectionChange, ConnectionState } from "./connection-change.js";
 import { ConnectionClosedError, UnexpectedResponseError } from "./errors.js";
 import { Heartbeat } from "./heartbeat.js";
+import { watchNetworkOnline } from "./network.js";
 import type { ReconnectPolicy } from "./options.js";
 import { openWebSocket, type SocketLike, type WebSocketConstructor } from "./socket.js";
-
-export type ConnectionState = "idle" | "connecting" | "online" | "reconnecting" | "closed";
 
 export interface ConnectionSettings {
   url: string;
@@ -32,10 +33,12 @@ export interface ConnectionHooks<Login> {
   stopsReconnecting(error: unknown): boolean;
   ping(): void;
   frame(frame: Frame): void;
+  sent(frame: Frame): void;
   /** The socket is gone: nothing sent on it will be answered. */
   lost(): void;
   error(error: PresenceWireError): void;
-  stateChanged(state: ConnectionState): void;
+  /** A state change, or a further reconnect attempt scheduled while reconnecting. */
+  changed(change: ConnectionChange): void;
 }
 
 export class Connection<Login> {
@@ -43,8 +46,11 @@ export class Connection<Login> {
   private stateValue: ConnectionState = "idle";
   // Whether the client wants to be online; only then is an unexpected close reconnected.
   private wanted = false;
+  // Why the client stopped wanting to be online, told when the connection closes.
+  private stopCause: ChangeCause | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectAttempts = 0;
+  private unwatchNetwork: (() => void) | undefined;
   private readonly heartbeat: Heartbeat;
 
   constructor(
@@ -65,28 +71,34 @@ export class Connection<Login> {
   /** Opens a socket and logs in; on failure the connection is closed and stays so. */
   async connect(): Promise<Login> {
     this.wanted = true;
-    this.setState("connecting");
+    this.stopCause = undefined;
+    this.cancelReconnect();
+    this.unwatchNetwork ??= watchNetworkOnline(() => this.networkOnline());
+    this.change("connecting", { reason: "connect" });
     try {
       return await this.establish(false);
     } catch (error) {
-      this.wanted = false;
+      this.release({ reason: "connect-failed", error: asWireError(error) });
       this.detach();
-      this.setState("closed");
+      this.change("closed", this.stopCause ?? { reason: "connect-failed" });
       throw error;
     }
   }
 
-  /** From now on a close is final: no reconnect is pending or will be scheduled. */
-  release(): void {
+  /** From now on a close is final: no reconnect is pending or will be scheduled. `cause` is told when it closes. */
+  release(cause: ChangeCause = { reason: "client-closed" }): void {
     this.wanted = false;
+    this.stopCause ??= cause;
     this.cancelReconnect();
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = undefined;
   }
 
   /** Closes the socket, if any, without reconnecting. */
-  close(): void {
-    this.release();
+  close(cause?: ChangeCause): void {
+    this.release(cause);
     this.detach();
-    this.setState("closed");
+    this.change("closed", this.stopCause ?? { reason: "client-closed" });
   }
 
   /** Encodes and sends a frame; throws ConnectionClosedError when there is no socket. */
@@ -94,20 +106,26 @@ export class Connection<Login> {
     if (!this.socket) throw new ConnectionClosedError(`not connected (state ${this.stateValue}); call login() first`);
     this.socket.send(encodeFrame(frame, { maxFrameBytes: this.settings.limits().maxFrameBytes }));
     this.heartbeat.sent();
+    this.hooks.sent(frame);
   }
 
   private async establish(reconnecting: boolean): Promise<Login> {
     const socket = await openWebSocket(this.settings.url, this.settings.webSocket);
+    if (!this.wanted) {
+      socket.close(1000, "client closed");
+      throw new ConnectionClosedError("closed while connecting");
+    }
     this.detach();
     this.socket = socket;
     socket.onmessage = (event) => this.receive(socket, event.data);
-    socket.onclose = () => this.closed(socket);
+    socket.onclose = (event) => this.closed(socket, { reason: "socket-closed", closeCode: event.code, closeReason: event.reason });
     socket.onerror = () => undefined; // a close event always follows
     const login = await this.hooks.login(reconnecting);
+    const attempt = this.reconnectAttempts;
     this.reconnectAttempts = 0;
     // Before the state change: a listener that closes at once also stops the heartbeat.
     this.heartbeat.start();
-    this.setState("online");
+    this.change("online", { reason: "logged-in" }, attempt);
     return login;
   }
 
@@ -118,48 +136,52 @@ export class Connection<Login> {
     try {
       frame = decodeFrame(toBytes(data), { maxFrameBytes: this.settings.limits().maxFrameBytes });
     } catch (error) {
-      this.hooks.error(error instanceof PresenceWireError ? error : new UnexpectedResponseError(String(error)));
+      this.hooks.error(asWireError(error));
       socket.close(1002, "undecodable frame");
       return;
     }
     this.hooks.frame(frame);
   }
 
-  private closed(socket: SocketLike): void {
+  private closed(socket: SocketLike, cause: ChangeCause): void {
     if (socket !== this.socket) return;
     this.socket = undefined;
     this.heartbeat.stop();
     this.hooks.lost();
-    this.reconnectOrClose();
+    this.reconnectOrClose(cause);
   }
 
   private declareDead(): void {
     const socket = this.socket;
     if (!socket) return;
-    this.hooks.error(new ConnectionClosedError("no answer to a heartbeat: the link is dead"));
+    const error = new ConnectionClosedError("no answer to a heartbeat: the link is dead");
+    this.hooks.error(error);
     socket.close(4000, "heartbeat lost");
     // Some transports never report the close of a dead link; do not wait for it.
-    this.closed(socket);
+    this.closed(socket, { reason: "heartbeat-lost", error });
   }
 
-  private reconnectOrClose(): void {
+  private reconnectOrClose(cause: ChangeCause): void {
+    if (this.stateValue === "connecting") return; // connect() reports the failure of a first login
     const policy = this.settings.reconnect;
     if (!this.wanted || !policy) {
-      this.setState("closed");
+      this.change("closed", { ...cause, ...this.stopCause });
       return;
     }
+    if (this.reconnectTimer !== undefined) return; // an attempt is already scheduled
     if (this.reconnectAttempts >= policy.maxAttempts) {
-      this.wanted = false;
-      this.setState("closed");
-      this.hooks.error(new ConnectionClosedError(`gave up after ${policy.maxAttempts} reconnect attempts`));
+      const error = new ConnectionClosedError(`gave up after ${policy.maxAttempts} reconnect attempts`);
+      this.release({ ...cause, reason: "gave-up", error });
+      this.change("closed", this.stopCause ?? { reason: "gave-up" });
+      this.hooks.error(error);
       return;
     }
-    this.setState("reconnecting");
     // Full jitter: spreads a crowd of clients that lost the same server.
     const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** this.reconnectAttempts);
     const delay = Math.floor(this.settings.random() * ceiling);
     this.reconnectAttempts++;
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+    this.change("reconnecting", { ...cause, nextDelayMs: delay });
   }
 
   private async reconnect(): Promise<void> {
@@ -169,12 +191,20 @@ export class Connection<Login> {
       await this.establish(true);
       await this.hooks.restore();
     } catch (error) {
-      if (this.hooks.stopsReconnecting(error)) this.close();
-      if (error instanceof PresenceWireError) this.hooks.error(error);
-      // A socket's close event brings the next attempt; without one, schedule it here.
-      if (this.socket) this.socket.close(1000, "reconnect failed");
-      else this.reconnectOrClose();
+      const failure = asWireError(error);
+      if (this.hooks.stopsReconnecting(error)) this.release({ reason: "stopped", error: failure });
+      this.hooks.error(failure);
+      this.detach();
+      this.reconnectOrClose({ reason: "reconnect-failed", error: failure });
     }
+  }
+
+  // A browser back online: waiting out the backoff would only delay a reconnect that can now succeed.
+  private networkOnline(): void {
+    if (this.reconnectTimer === undefined) return;
+    this.cancelReconnect();
+    this.change("reconnecting", { reason: "network-online", nextDelayMs: 0 });
+    void this.reconnect();
   }
 
   private cancelReconnect(): void {
@@ -194,12 +224,18 @@ export class Connection<Login> {
     }
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.stateValue === state) return;
+  // Reports a change of state; "reconnecting" again is reported too: it is a new attempt.
+  private change(state: ConnectionState, cause: ChangeCause, attempt = this.reconnectAttempts): void {
+    const previous = this.stateValue;
+    if (previous === state && state !== "reconnecting") return;
     this.stateValue = state;
     if (state === "closed") this.cancelReconnect();
-    this.hooks.stateChanged(state);
+    this.hooks.changed({ ...cause, state, previous, attempt });
   }
+}
+
+function asWireError(error: unknown): PresenceWireError {
+  return error instanceof PresenceWireError ? error : new UnexpectedResponseError(String(error), { cause: error });
 }
 
 function toBytes(data: unknown): Uint8Array {

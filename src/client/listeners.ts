@@ -1,14 +1,14 @@
 // The listeners of one kind of event.
-export class Listeners<T> {
-  private readonly listeners = new Set<(value: T) => void>();
+export class Listeners<Args extends unknown[]> {
+  private readonly listeners = new Set<(...args: Args) => void>();
 
   /** Adds a listener; returns a function that removes it. */
-  add(listener: (value: T) => void): () => void {
+  add(listener: (...args: Args) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(value: T): void {
-    for (const listener of this.listeners) listener(value);
+  emit(...args: Args): void {
+    for (const listener of this.listeners) listener(...args);
   }
 }

@@ -1,6 +1,7 @@
 // The options a PresenceClient is created with, and their defaults.
 import { Platform } from "../../generated/ts-proto/presence/v1/status.js";
 import { ConfigError } from "../codec/errors.js";
+import type { ClientLogger, LogLevel } from "./log.js";
 import type { WebSocketConstructor } from "./socket.js";
 
 export interface ReconnectOptions {
@@ -32,13 +33,18 @@ export interface PresenceClientOptions {
   webSocket?: WebSocketConstructor;
   /** Source of jitter (tests make it deterministic). Default Math.random. */
   random?: () => number;
+  /** Where the client logs what it does (e.g. `console`). Default: nowhere. */
+  logger?: ClientLogger;
+  /** The least severe level logged. Default "info"; "debug" adds every frame sent and received. */
+  logLevel?: LogLevel;
 }
 
 export type ReconnectPolicy = Required<ReconnectOptions>;
 
 /** The options with every default filled in; `reconnect` is undefined when reconnecting is off. */
-export interface ResolvedOptions extends Required<Omit<PresenceClientOptions, "webSocket" | "reconnect">> {
+export interface ResolvedOptions extends Required<Omit<PresenceClientOptions, "webSocket" | "reconnect" | "logger">> {
   webSocket: WebSocketConstructor | undefined;
+  logger: ClientLogger | undefined;
   reconnect: ReconnectPolicy | undefined;
 }
 
@@ -57,6 +63,8 @@ export function resolveOptions(options: PresenceClientOptions): ResolvedOptions 
     rateLimitRetries: options.rateLimitRetries ?? 3,
     random: options.random ?? Math.random,
     webSocket: options.webSocket,
+    logger: options.logger,
+    logLevel: options.logLevel ?? "info",
     reconnect:
       options.reconnect === false
         ? undefined

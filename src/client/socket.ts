@@ -2,25 +2,31 @@
 // (browsers, Node 22+), else the `ws` package (Node 20).
 import { ConnectionClosedError } from "./errors.js";
 
+/**
+ * An event handler property. Declared as a method, so that its parameter is compared both ways and a
+ * WebSocket class whose handlers take a richer event (a browser's MessageEvent, `ws`'s) still fits.
+ */
+type Handler<E> = { handle(event: E): void }["handle"];
+
 /** The part of the WebSocket API the client uses; browsers' WebSocket and `ws` both have it. */
 export interface SocketLike {
   binaryType: string;
   readonly readyState: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 
 export type WebSocketConstructor = new (url: string) => SocketLike;
 
 async function defaultConstructor(): Promise<WebSocketConstructor> {
-  const platform = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (platform) return platform;
+  // DOM typings declare the global; at run time Node 20 has none.
+  if (typeof globalThis.WebSocket === "function") return globalThis.WebSocket;
   const ws = await import("ws");
-  return ws.WebSocket as unknown as WebSocketConstructor;
+  return ws.WebSocket;
 }
 
 /** Opens a binary WebSocket; rejects with ConnectionClosedError if it closes before it opens. */

@@ -1,6 +1,5 @@
 // Encode and decode every message of presence.v1 with the generated ts-proto
 // codecs, behind a strict wire check and typed errors.
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { Error as ErrorMessage, UserError } from "../../generated/ts-proto/presence/v1/errors.js";
 import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
@@ -27,9 +26,10 @@ import {
 import { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { SPEC_LIMITS } from "../protocol/limits.js";
 import { WIRE_SCHEMA } from "../protocol/wire-schema.js";
+import { decodeUtf8Strict } from "../wire/utf8.js";
 import { DecodeError, EncodeError } from "./errors.js";
-import { messageSchema } from "./registry.js";
-import { checkWire, dropMismatchedFields } from "./wire-check.js";
+import { mergeMessageFields } from "./merge-fields.js";
+import { checkWire } from "./wire-check.js";
 
 /** The generated codec of every message of presence.v1, by short name. */
 export const MESSAGES = {
@@ -75,9 +75,7 @@ export function fullName(name: MessageName): string {
   return `${PACKAGE}.${name}`;
 }
 
-// Invalid UTF-8 must be a typed error, never a silent U+FFFD.
-const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const decodeUtf8Strict = (bytes: Uint8Array): string => fatalUtf8.decode(bytes);
+// Invalid UTF-8 must be a typed error, never a silent U+FFFD: the readers get decodeUtf8Strict.
 
 /**
  * Decodes `bytes` as the message `name`. Throws DecodeError on any malformed
@@ -86,31 +84,14 @@ const decodeUtf8Strict = (bytes: Uint8Array): string => fatalUtf8.decode(bytes);
  * kept in `_unknownFields` and written back by `encodeMessage`.
  */
 export function decodeMessage<N extends MessageName>(name: N, bytes: Uint8Array): MessageOf<N> {
-  const { wireTypeMismatch, repeatedMessageField } = checkWire(bytes, WIRE_SCHEMA, fullName(name));
-  const input = repeatedMessageField ? withMergedMessageFields(name, bytes, wireTypeMismatch) : bytes;
+  const { repeatedMessageField } = checkWire(bytes, WIRE_SCHEMA, fullName(name));
+  // ts-proto's decoders replace a message field that arrives twice instead of merging the parts, as the
+  // encoding requires (two serialized messages concatenated are their merge); such rare bytes are merged first.
+  const input = repeatedMessageField ? mergeMessageFields(bytes, WIRE_SCHEMA, fullName(name)) : bytes;
   try {
     return MESSAGES[name].decode(new BinaryReader(input, decodeUtf8Strict)) as MessageOf<N>;
   } catch (cause) {
     // The wire check accepts only what the generated decoder can read; this is a safety net.
-    throw new DecodeError("truncated", `${fullName(name)} could not be decoded: ${String(cause)}`, undefined, { cause });
-  }
-}
-
-/**
- * ts-proto's decoders replace a message field that arrives twice instead of
- * merging the two parts, as the protobuf encoding requires (two serialized
- * messages concatenated are their merge). Such bytes are rare; they are
- * rewritten through @bufbuild/protobuf, which merges, before ts-proto decodes
- * them. Unknown fields are kept, except known field numbers with another wire
- * type, which @bufbuild/protobuf cannot read and are dropped.
- */
-function withMergedMessageFields(name: MessageName, bytes: Uint8Array, wireTypeMismatch: boolean): Uint8Array {
-  const schema = messageSchema(fullName(name));
-  if (schema === undefined) return bytes;
-  const input = wireTypeMismatch ? dropMismatchedFields(bytes, WIRE_SCHEMA, fullName(name)) : bytes;
-  try {
-    return toBinary(schema, fromBinary(schema, input));
-  } catch (cause) {
     throw new DecodeError("truncated", `${fullName(name)} could not be decoded: ${String(cause)}`, undefined, { cause });
   }
 }

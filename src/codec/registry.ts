@@ -1,7 +1,6 @@
 // The @bufbuild/protobuf descriptors of every message of presence.v1 (a
-// conformant runtime), shared by the canonical JSON codec and the strict
-// decoder's merge fallback.
-import { createRegistry, type DescFile, type DescMessage } from "@bufbuild/protobuf";
+// conformant runtime), for the canonical JSON codec.
+import { createRegistry, type DescFile } from "@bufbuild/protobuf";
 import { file_presence_v1_frame } from "../../generated/es/presence/v1/frame_pb.js";
 
 // Every file reachable from frame.proto, which imports (directly or not) every other file of the package.
@@ -15,7 +14,3 @@ function withDependencies(file: DescFile, seen = new Set<DescFile>()): Set<DescF
 
 export const registry = createRegistry(...withDependencies(file_presence_v1_frame));
 
-/** The descriptor of a message by full name ("presence.v1.Frame"), or undefined. */
-export function messageSchema(fullName: string): DescMessage | undefined {
-  return registry.getMessage(fullName);
-}

@@ -4,6 +4,7 @@
 // this: one WebSocket message carries one frame.
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { SPEC_LIMITS } from "../protocol/limits.js";
+import { varint32Size, writeVarint32 } from "../wire/varint.js";
 import { DecodeError, EncodeError } from "./errors.js";
 import { decodeFrame, encodeFrame } from "./messages.js";
 
@@ -13,17 +14,10 @@ const MAX_PREFIX_BYTES = 5;
 /** Prefixes `payload` with its length as a varint. */
 export function encodeDelimited(payload: Uint8Array): Uint8Array {
   if (payload.length > 0xffffffff) throw new EncodeError("payload longer than 2^32 - 1 bytes");
-  let prefixLength = 1;
-  for (let n = payload.length; n >= 0x80; n = Math.floor(n / 128)) prefixLength++;
+  const prefixLength = varint32Size(payload.length);
   const out = new Uint8Array(prefixLength + payload.length);
-  let n = payload.length;
-  let i = 0;
-  while (n >= 0x80) {
-    out[i++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[i++] = n;
-  out.set(payload, i);
+  writeVarint32(out, 0, payload.length);
+  out.set(payload, prefixLength);
   return out;
 }
 

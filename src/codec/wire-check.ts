@@ -3,6 +3,8 @@
 // spec demands a typed rejection: they stop silently at field number 0 or a
 // stray group end, and replace invalid UTF-8. This walk rejects all of it,
 // with the offset of the first bad byte.
+import { decodeUtf8Strict } from "../wire/utf8.js";
+import { varint32Size, writeVarint32 } from "../wire/varint.js";
 import { DecodeError } from "./errors.js";
 
 export type WireKind = "varint" | "fixed64" | "fixed32" | "string" | "bytes" | "message";
@@ -12,6 +14,8 @@ export interface WireField {
   readonly kind: WireKind;
   readonly message?: string;
   readonly repeated?: boolean;
+  /** The oneof the field is a member of, if any. */
+  readonly oneof?: string;
 }
 
 /** Messages by full name, each with its fields by number. */
@@ -28,8 +32,6 @@ const WIRE_TYPE_FOR_KIND: Record<WireKind, number> = {
   bytes: 2,
   message: 2,
 };
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** What the check noticed in well-formed bytes that some runtimes get wrong. */
 export interface WireCheckResult {
@@ -62,13 +64,9 @@ export function dropMismatchedFields(bytes: Uint8Array, schema: WireSchema, type
   return new WireWalker(bytes, schema).withoutMismatches(typeName, 0, bytes.length);
 }
 
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  while (value >= 0x80) {
-    out.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
+function varintBytes(value: number): Uint8Array {
+  const out = new Uint8Array(varint32Size(value));
+  writeVarint32(out, 0, value);
   return out;
 }
 
@@ -129,7 +127,7 @@ class WireWalker {
         const valueEnd = this.pos + length;
         const inner = this.withoutMismatches(field.message, this.pos, valueEnd);
         this.pos = valueEnd;
-        parts.push(this.bytes.subarray(fieldStart, tagEnd), Uint8Array.from(varintBytes(inner.length)), inner);
+        parts.push(this.bytes.subarray(fieldStart, tagEnd), varintBytes(inner.length), inner);
         continue;
       }
       this.value(wireType, fieldStart, fieldNumber, end, 0, undefined);
@@ -175,7 +173,7 @@ class WireWalker {
         }
         if (field?.kind === "string") {
           try {
-            utf8.decode(this.bytes.subarray(this.pos, valueEnd));
+            decodeUtf8Strict(this.bytes.subarray(this.pos, valueEnd));
           } catch (cause) {
             throw new DecodeError("invalid-utf8", `field ${field.name} is not valid UTF-8`, this.pos, { cause });
           }

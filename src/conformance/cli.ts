@@ -1,22 +1,31 @@
-// `presence-wire conformance server <ws-url> ...`: parses the options, runs the
-// cases, prints the table, writes the JSON and HTML reports, and answers with
-// the exit status (0: no FAIL, 1: a FAIL, 2: a usage or setup error).
+// `presence-wire conformance server <ws-url> ...` and `... client --driver CMD`:
+// parses the options, runs the cases, prints a line per case, writes the JSON
+// and HTML reports, and answers with the exit status (0: no FAIL, 1: a FAIL,
+// 2: a usage or setup error).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PresenceWireError } from "../codec/errors.js";
-import { ConformanceSetupError } from "./errors.js";
+import { CLIENT_FAMILIES, runClientConformance, type ClientTarget } from "./client/index.js";
+import { ConformanceUsageError } from "./errors.js";
+import { formatCatalogue } from "./report/catalogue.js";
 import { renderHtml } from "./report/html.js";
-import type { ConformanceReport } from "./report/model.js";
-import { formatCaseLine, formatTotals } from "./report/table.js";
+import type { CaseResult, ConformanceReport } from "./report/model.js";
+import { formatCaseLine, formatCaseListing, formatTotals } from "./report/table.js";
+import { isSelected } from "./select.js";
 import { SERVER_FAMILIES, commandTokens, hmacTokens, runServerConformance, type ServerTarget } from "./server/index.js";
 
 export const CONFORMANCE_USAGE = `presence-wire conformance: check a presence.v1 implementation over the wire
 
 Usage:
   presence-wire conformance server WS_URL (--secret SECRET | --token-command 'CMD {user}') [options]
-  presence-wire conformance list      List every server case with the rule it checks.
+      Drive a server through every server case over real WebSockets.
+  presence-wire conformance client --driver 'CMD' [options]
+      Play every client scenario from a scripted server on a loopback port to the client
+      that CMD drives (JSON lines on its standard input and output; docs/conformance.md).
+  presence-wire conformance list [--markdown]
+      List every case with the rule it checks (--markdown: the tables of docs/conformance.md).
 
-Options:
+Server options:
   --secret SECRET          Mint reference HMAC tokens (docs/server.md) with this secret.
   --token-command CMD      Run CMD through the shell for each user; {user} is replaced by the
                            quoted user id and the command prints that user's token.
@@ -26,6 +35,11 @@ Options:
                            auto-notification on.
   --max-wait DURATION      Skip cases that wait longer on the server's timers (default 30s;
                            e.g. 500ms, 45s, 10m).
+
+Client options:
+  --driver CMD             The shell command that starts the client's driver.
+
+Common options:
   --timeout DURATION       How long to wait for an expected answer, push or close (default 5s).
   --case ID                Run only this case, or every case whose id starts with ID (repeatable).
   --json FILE              Write the report as JSON.
@@ -34,10 +48,15 @@ Options:
   -h, --help               This text.
 
 The server at WS_URL must run the premium plan with the feature switch on.
-Exit status: 0 when no case failed, 1 when one did, 2 on a usage or setup error.
+Our SDK's driver: node --import tsx src/conformance/client/sdk-driver.ts
+Exit status: 0 when no case failed, 1 when one did (or was SKIPPED, with --fail-on-skip),
+2 on a usage or setup error.
 `;
 
-export class ConformanceUsageError extends PresenceWireError {}
+/** A driver that runs through a TypeScript loader may take a while to start on a loaded machine. */
+const DRIVER_START_TIMEOUT_MS = 20_000;
+
+const ALL_CASES: readonly { id: string; title: string; rule: string }[] = [...SERVER_FAMILIES.flatMap((f) => f.cases), ...CLIENT_FAMILIES.flatMap((f) => f.cases)];
 
 export interface ConformanceIo {
   out(text: string): void;
@@ -62,20 +81,36 @@ function parseFriends(value: string | undefined): [string, string][] {
   });
 }
 
-function serverTarget(url: string | undefined, values: Record<string, string | boolean | string[] | undefined>): ServerTarget {
+/** The option values the targets are built from, as parseArgs returns them. */
+interface OptionValues {
+  secret?: string;
+  "token-command"?: string;
+  "switch-off-url"?: string;
+  "basic-plan-url"?: string;
+  friends?: string;
+  driver?: string;
+  "max-wait"?: string;
+  timeout?: string;
+}
+
+function serverTarget(url: string | undefined, values: OptionValues): ServerTarget {
   if (!url || !/^wss?:\/\//.test(url)) throw new ConformanceUsageError("conformance server needs a ws:// or wss:// URL");
-  const secret = values.secret as string | undefined;
-  const command = values["token-command"] as string | undefined;
+  const { secret, "token-command": command } = values;
   if ((secret === undefined) === (command === undefined)) throw new ConformanceUsageError("give exactly one of --secret and --token-command");
   return {
     url,
-    switchOffUrl: values["switch-off-url"] as string | undefined,
-    basicPlanUrl: values["basic-plan-url"] as string | undefined,
-    friends: parseFriends(values.friends as string | undefined),
+    switchOffUrl: values["switch-off-url"],
+    basicPlanUrl: values["basic-plan-url"],
+    friends: parseFriends(values.friends),
     tokens: secret !== undefined ? hmacTokens(secret) : commandTokens(command!),
-    maxWaitMs: parseDuration((values["max-wait"] as string | undefined) ?? "30s", "--max-wait"),
-    answerTimeoutMs: parseDuration((values.timeout as string | undefined) ?? "5s", "--timeout"),
+    maxWaitMs: parseDuration(values["max-wait"] ?? "30s", "--max-wait"),
+    answerTimeoutMs: parseDuration(values.timeout ?? "5s", "--timeout"),
   };
+}
+
+function clientTarget(values: OptionValues): ClientTarget {
+  if (!values.driver) throw new ConformanceUsageError("conformance client needs --driver CMD");
+  return { driverCommand: values.driver, answerTimeoutMs: parseDuration(values.timeout ?? "5s", "--timeout"), startTimeoutMs: DRIVER_START_TIMEOUT_MS };
 }
 
 function writeReports(report: ConformanceReport, json: string | undefined, html: string | undefined, io: ConformanceIo): void {
@@ -101,12 +136,14 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
         "switch-off-url": { type: "string" },
         "basic-plan-url": { type: "string" },
         friends: { type: "string" },
+        driver: { type: "string" },
         "max-wait": { type: "string" },
         timeout: { type: "string" },
         case: { type: "string", multiple: true },
         json: { type: "string" },
         html: { type: "string" },
         "fail-on-skip": { type: "boolean", default: false },
+        markdown: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -117,13 +154,27 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
     }
     if (extra !== undefined) throw new ConformanceUsageError(`unexpected argument ${extra}`);
     if (subject === "list") {
-      for (const family of SERVER_FAMILIES) for (const c of family.cases) io.out(`${c.id.padEnd(40)} ${c.title}\n${" ".repeat(41)}rule: ${c.rule}\n`);
+      if (values.markdown) io.out(formatCatalogue([{ heading: "Server", families: SERVER_FAMILIES }, { heading: "Client", families: CLIENT_FAMILIES }]));
+      else for (const c of ALL_CASES) io.out(formatCaseListing(c));
       return 0;
     }
-    if (subject !== "server") throw new ConformanceUsageError(`unknown subject ${subject}; use server or list`);
-    const target = serverTarget(url, values);
-    io.out(`presence.v1 server conformance: ${target.url}\n`);
-    const report = await runServerConformance(target, SERVER_FAMILIES, { only: values.case, onResult: (result) => io.out(`${formatCaseLine(result)}\n`) });
+    const only = values.case;
+    const unmatched = only?.filter((id) => !ALL_CASES.some((c) => isSelected(c.id, [id])));
+    if (unmatched?.length) throw new ConformanceUsageError(`no case matches --case ${unmatched.join(", ")}; see \`presence-wire conformance list\``);
+    const onResult = (result: CaseResult) => io.out(`${formatCaseLine(result)}\n`);
+    let report: ConformanceReport;
+    if (subject === "server") {
+      const target = serverTarget(url, values);
+      io.out(`presence.v1 server conformance: ${target.url}\n`);
+      report = await runServerConformance(target, SERVER_FAMILIES, { only, onResult });
+    } else if (subject === "client") {
+      if (url !== undefined) throw new ConformanceUsageError(`unexpected argument ${url}`);
+      const target = clientTarget(values);
+      io.out(`presence.v1 client conformance: ${target.driverCommand}\n`);
+      report = await runClientConformance(target, CLIENT_FAMILIES, { only, onResult });
+    } else {
+      throw new ConformanceUsageError(`unknown subject ${subject}; use server, client or list`);
+    }
     io.out(`${formatTotals(report)}\n`);
     writeReports(report, values.json, values.html, io);
     const failed = report.totals.FAIL > 0 || (values["fail-on-skip"] && report.totals.SKIPPED > 0);
@@ -133,7 +184,8 @@ export async function runConformanceCli(argv: string[], io: ConformanceIo = proc
       io.err(`presence-wire conformance: ${error.message}\n\n${CONFORMANCE_USAGE}`);
       return 2;
     }
-    if (error instanceof ConformanceSetupError || error instanceof PresenceWireError) {
+    // Setup errors (an unreachable server, a failing token command) and bad option values.
+    if (error instanceof PresenceWireError) {
       io.err(`presence-wire conformance: ${error.message}\n`);
       return 2;
     }

@@ -1,7 +1,6 @@
 // The evidence of one case: every frame sent and received, closes and waits,
 // stamped with the time since the case started. Bounded, so a case that
 // provisions hundreds of users still yields a readable report.
-import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { toCanonicalJson } from "../codec/json.js";
 import type { EvidenceEntry } from "./report/model.js";
 
@@ -36,17 +35,13 @@ export class EvidenceLog {
   }
 }
 
-/** Canonical JSON of a frame, or its hex when it does not decode (garbage is evidence too). */
-export function describeFrameBytes(bytes: Uint8Array): string {
+/** Canonical JSON of a frame (login tokens hidden: reports get published), or its hex when it does not decode (garbage is evidence too). */
+function describeFrameBytes(bytes: Uint8Array): string {
   try {
-    return JSON.stringify(toCanonicalJson("Frame", bytes));
+    return JSON.stringify(toCanonicalJson("Frame", bytes)).replace(/"token":"(?:[^"\\]|\\.)*"/g, '"token":"(hidden)"');
   } catch {
     return `${bytes.length} bytes that are not a Frame: ${hexPreview(bytes)}`;
   }
-}
-
-export function describeFrame(frame: Frame): string {
-  return `${frame.body?.$case ?? "no body"} (request ${frame.requestId})`;
 }
 
 function hexPreview(bytes: Uint8Array): string {

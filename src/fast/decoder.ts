@@ -11,7 +11,8 @@ import type {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { Device, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { keepUnknown, Reader } from "./reader.js";
-import { readString } from "./utf8.js";
+import { readString } from "./strings.js";
+import { FRAME_GET_USER_STATUS_RESPONSE, FRAME_REQUEST_ID, FRAME_USER_STATUS_CHANGED } from "./tags.js";
 
 /** A decoded Frame whose body is a status batch, or absent. */
 export type DecodedStatusFrame = Frame & {
@@ -40,20 +41,17 @@ export function decodeStatusFrame(bytes: Uint8Array): DecodedStatusFrame | null 
   const frame: DecodedStatusFrame = { requestId: 0, body: undefined, _unknownFields: {} };
   while (r.pos < end) {
     const tag = r.tag(end);
-    switch (tag) {
-      case 0x08:
-        frame.requestId = r.varint32(end) >>> 0;
-        continue;
-      case 0x22: {
-        const bodyEnd = r.lengthEnd(end);
-        frame.body = { $case: "userStatusChanged", value: readNotification(r, bodyEnd, 1) };
-        continue;
-      }
-      case 0x32: {
-        const bodyEnd = r.lengthEnd(end);
-        frame.body = { $case: "getUserStatusResponse", value: readResponse(r, bodyEnd, 1) };
-        continue;
-      }
+    if (tag === FRAME_REQUEST_ID) {
+      frame.requestId = r.varint32(end) >>> 0;
+      continue;
+    }
+    if (tag === FRAME_USER_STATUS_CHANGED) {
+      frame.body = { $case: "userStatusChanged", value: readNotification(r, r.lengthEnd(end), 1) };
+      continue;
+    }
+    if (tag === FRAME_GET_USER_STATUS_RESPONSE) {
+      frame.body = { $case: "getUserStatusResponse", value: readResponse(r, r.lengthEnd(end), 1) };
+      continue;
     }
     // Another member of the `body` oneof (fields 2-17, length-delimited).
     if ((tag & 7) === 2 && tag >>> 3 >= 2 && tag >>> 3 <= 17) return null;

@@ -22,7 +22,7 @@
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { ConfigError } from "../codec/errors.js";
 import { writeUserStatusEntry } from "./entry.js";
-import { ByteWriter } from "./writer.js";
+import { ByteWriter, fieldError } from "./writer.js";
 
 class Slot {
   constructor(
@@ -107,6 +107,7 @@ export class StatusEntryCache {
    * `put(status)`. See the invalidation rules above.
    */
   entryFor(status: UserStatus): Uint8Array {
+    if (typeof status !== "object" || status === null) throw fieldError("a statuses entry", "a UserStatus object", status);
     const slot = this.byUserId.get(status.userId);
     if (slot !== undefined && slot.version === status.version && status.version !== 0n) {
       slot.referenced = true;

@@ -1,14 +1,9 @@
-// The hand-tuned codecs of the 500-user query path (issue 3). See
-// docs/performance.md for what each is for and what it costs.
-export {
-  StatusBatchEncoder,
-  encodeGetUserStatusResponse,
-  encodeStatusFrame,
-  encodeUserStatusChanged,
-  type StatusFrame,
-} from "./batch-encoder.js";
+// The fast path of the 500-user query, as the server and a client use it:
+// the entry cache, the splicing encoder of the two status frames, and the
+// decoder. See docs/performance.md for what each costs; the benchmark's
+// alternative call forms live in bench/alternatives/.
 export { StatusEntryCache, type StatusEntryCacheOptions } from "./entry-cache.js";
-export { SplicedStatusEncoder, type StatusLoader } from "./splice-encoder.js";
+export { SplicedStatusEncoder } from "./splice-encoder.js";
 export {
   decodeGetUserStatusResponse,
   decodeStatusFrame,

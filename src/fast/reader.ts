@@ -2,7 +2,7 @@
 // checked against `limit`, the end of the message being decoded, and fails
 // with a typed DecodeError.
 import { DecodeError } from "../codec/errors.js";
-import { readString } from "./utf8.js";
+import { readString } from "./strings.js";
 
 /** Deepest nesting (messages and groups), the same limit as the general codec (src/codec/wire-check.ts). */
 const MAX_NESTING_DEPTH = 64;

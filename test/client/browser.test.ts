@@ -89,6 +89,7 @@ it.skipIf(CHROMIUM === undefined && !process.env.CI)("runs the SDK in headless C
       queried: ["alice"],
       failed: [["nobody", 70107]],
       version: "2",
+      onlineEvent: ["socket-closed", "network-online", "logged-in", "client-closed"],
     },
   });
 }, 90_000);

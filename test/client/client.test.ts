@@ -54,6 +54,31 @@ describe("PresenceClient", () => {
     expect(errors.some((error) => error instanceof ConnectionClosedError)).toBe(true);
   });
 
+  it("logs an undecodable frame at error level and closes the socket with 1002", async () => {
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    closers.push(() => new Promise((resolve) => wss.close(resolve)));
+    const closed = new Promise<number>((resolve) =>
+      wss.on("connection", (socket) => {
+        socket.once("message", (data: Buffer) => {
+          const { requestId } = decodeFrame(new Uint8Array(data));
+          socket.send(encodeFrame({ requestId, body: { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "d" } } }));
+          socket.send(Uint8Array.from([0x0f])); // wire type 7 does not exist
+        });
+        socket.once("close", resolve);
+      }),
+    );
+    const errors: [string, string][] = [];
+    const logger = { error: (message: string) => errors.push(["error", message]), warn: (message: string) => errors.push(["warn", message]) };
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const client = track(new PresenceClient({ url, userId: "a", token: "t", reconnect: false, logger }));
+    await client.login();
+    expect(await closed).toBe(1002);
+    expect(errors).toEqual([["error", expect.stringContaining("wire type 7")]]);
+    // console is a logger too.
+    expect(() => new PresenceClient({ url, userId: "a", token: "t", logger: console, logLevel: "error" })).not.toThrow();
+  });
+
   it("rejects calls before login with ConnectionClosedError", async () => {
     const client = new PresenceClient({ url: "ws://127.0.0.1:9", userId: "a", token: "t", reconnect: false });
     await expect(client.getUserStatus(["b"])).rejects.toBeInstanceOf(ConnectionClosedError);

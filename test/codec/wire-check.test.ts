@@ -2,13 +2,13 @@
 // the decoders built on it do with nesting, unknown fields, groups, wire type
 // changes and repeated message fields.
 import { describe, expect, it } from "vitest";
-import { WIRE_SCHEMA } from "../../generated/spec/presence/v1/spec.js";
+import { WIRE_SCHEMA } from "../../src/protocol/index.js";
 import { DecodeError } from "../../src/codec/errors.js";
 import { toCanonicalJson } from "../../src/codec/json.js";
 import { decodeMessage, encodeMessage } from "../../src/codec/messages.js";
 import { ReflectionCodec } from "../../src/codec/reflect.js";
 import { checkWire, dropMismatchedFields, MAX_NESTING_DEPTH, type WireSchema } from "../../src/codec/wire-check.js";
-import { parseHex, toHex } from "../wire-compat/tools.js";
+import { parseHex, toHex } from "../../scripts/vectors/hex.js";
 
 const hex = parseHex;
 

@@ -31,7 +31,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-describe("presence-wire conformance server", () => {
+describe("presence-wire conformance", () => {
   it("prints a line per case, writes JSON and HTML reports and exits 0 when nothing failed", async () => {
     const json = join(dir, "report.json");
     const html = join(dir, "report.html");
@@ -41,7 +41,10 @@ describe("presence-wire conformance server", () => {
     const report = JSON.parse(readFileSync(json, "utf8")) as ConformanceReport;
     const loginCases = SERVER_FAMILIES.flatMap((family) => family.cases).filter((c) => c.id.startsWith("login.")).length;
     expect(report.totals).toEqual({ PASS: loginCases, FAIL: 0, SKIPPED: 0 });
-    expect(report.results[0]?.evidence.some((e) => e.direction === "received" && e.summary.includes("loginResponse"))).toBe(true);
+    const evidence = report.results[0]?.evidence ?? [];
+    expect(evidence.some((e) => e.direction === "received" && e.summary.includes("loginResponse"))).toBe(true);
+    // Reports get published: the tokens the kit logged in with are not in them.
+    expect(evidence.find((e) => e.summary.includes("loginRequest"))?.summary).toContain('"token":"(hidden)"');
     const page = readFileSync(html, "utf8");
     expect(page).toContain("<!doctype html>");
     expect(page).not.toMatch(/<script|<link|src=/);
@@ -76,10 +79,19 @@ describe("presence-wire conformance server", () => {
     expect(strict.out).toMatch(/SKIPPED[\s\S]*--switch-off-url/);
   });
 
+  it("runs client scenarios against the driver a team gives", async () => {
+    const driver = "node --import tsx src/conformance/client/sdk-driver.ts";
+    const { code, out } = await run(["client", "--driver", driver, "--case", "client.requests-on-the-wire"]);
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/client\.requests-on-the-wire\s+PASS/);
+    expect((await run(["client"])).code).toBe(2);
+  });
+
   it("exits 2 on a usage error or an unreachable server", async () => {
     expect((await run(["server", servers.main.url])).code).toBe(2);
     expect((await run(["server", "http://x", "--secret", SECRET])).code).toBe(2);
     expect((await run(["server", servers.main.url, "--secret", SECRET, "--max-wait", "soon"])).code).toBe(2);
+    expect((await run(["server", servers.main.url, "--secret", SECRET, "--case", "no-such-case"])).err).toMatch(/no case matches --case no-such-case/);
     const unreachable = await run(["server", "ws://127.0.0.1:1/presence", "--secret", SECRET]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.err).toMatch(/cannot log in/);

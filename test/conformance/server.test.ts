@@ -63,6 +63,28 @@ const BROKEN: { name: string; tampering: Tampering; only: string[]; fails: strin
     fails: ["status.same-value-is-no-change", "notify.multi-device-sync", "notify.subscriber-lifecycle", "notify.once-per-change"],
   },
   {
+    name: "keeps the custom status of a user who went OFFLINE or UNLOGINED",
+    tampering: {
+      fromServer: (frame) =>
+        frame.body?.$case === "userStatusChanged"
+          ? { ...frame, body: { $case: "userStatusChanged", value: { statuses: frame.body.value.statuses.map((s) => (s.onlineDevices.length === 0 ? { ...s, customStatus: "stale" } : s)) } } }
+          : frame,
+    },
+    only: ["notify.subscriber-lifecycle", "notify.multi-device-sync"],
+    fails: ["notify.subscriber-lifecycle"],
+  },
+  {
+    name: "sends a text message after a status change",
+    tampering: {
+      fromServer: (frame, link) => {
+        if (frame.body?.$case === "setSelfStatusResponse") setImmediate(() => link.toClientRaw("status changed"));
+        return frame;
+      },
+    },
+    only: ["status.set-and-clear", "ping.pong"],
+    fails: ["status.set-and-clear"],
+  },
+  {
     name: "never closes a connection that sent request id 0",
     tampering: {
       fromClient: (frame, link) => {

@@ -9,6 +9,8 @@ import { decodeFrame, encodeFrame } from "../../src/codec/messages.js";
 export interface ProxyLink {
   toClient(frame: Frame): void;
   toServer(frame: Frame): void;
+  /** Sends a WebSocket message that need not be a frame: text, or bytes. */
+  toClientRaw(data: string | Uint8Array): void;
 }
 
 /** Each hook returns the frame to pass on (the same object to pass the original bytes, a new one to change it), or undefined to drop it. */
@@ -45,6 +47,7 @@ export async function startTamperingProxy(upstreamUrl: string, tampering: Tamper
     const link: ProxyLink = {
       toClient: (frame) => client.readyState === WebSocket.OPEN && client.send(encodeFrame(frame, BIG)),
       toServer: (frame) => upstream.readyState === WebSocket.OPEN && upstream.send(encodeFrame(frame, BIG)),
+      toClientRaw: (data) => client.readyState === WebSocket.OPEN && client.send(data, { binary: typeof data !== "string" }),
     };
     const forward = (data: RawData, isBinary: boolean, to: WebSocket, hook: Tampering["fromClient"]) => {
       const bytes = data as Buffer;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
-import { SPEC_LIMITS } from "../../src/spec/limits.js";
+import { SPEC_LIMITS } from "../../src/protocol/index.js";
 import {
   answer,
   Bench,

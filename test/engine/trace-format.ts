@@ -26,7 +26,7 @@ import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { Limits } from "../../generated/ts-proto/presence/v1/session.js";
 import { Platform, StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { AppConfigInput, AppSwitches, EngineEffect } from "../../src/engine/index.js";
-import { SPEC_LIMITS, type LimitsConfig } from "../../src/spec/limits.js";
+import { SPEC_LIMITS, type LimitsConfig } from "../../src/protocol/index.js";
 import type { Body } from "./harness.js";
 
 export type TraceEvent =

@@ -8,6 +8,7 @@ import {
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { ConfigError, EncodeError } from "../../src/codec/errors.js";
+import { UserIdSplicer } from "../../bench/alternatives/user-id-splicer.js";
 import { StatusEntryCache } from "../../src/fast/entry-cache.js";
 import { SplicedStatusEncoder } from "../../src/fast/splice-encoder.js";
 import { userError, userStatus } from "../support/arbitraries.js";
@@ -37,14 +38,19 @@ function blank(id: string): UserStatus {
   return { userId: id, statusType: 3, customStatus: "", onlineDevices: [], version: 0n, changedAtMs: 0n, reason: 0, _unknownFields: {} };
 }
 
-describe("cached-splice path", () => {
+/** The bytes a `write*` call left at the start of the encoder's buffer. */
+function written(encoder: { buffer: Uint8Array }, length: number): Uint8Array {
+  return encoder.buffer.subarray(0, length);
+}
+
+describe("cached-splice path by user id (bench/alternatives)", () => {
   it("is byte-identical to ts-proto under every order of changes, deletions, evictions and queries", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 40 }), (maxEntries, ops) => {
         // The source of truth the server keeps; the cache is filled from it on a miss.
         const truth = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
         const cache = new StatusEntryCache({ maxEntries });
-        const encoder = new SplicedStatusEncoder(cache, (id) => truth.get(id)!, 8);
+        const encoder = new UserIdSplicer(cache, (id) => truth.get(id)!, 8);
         for (const step of ops) {
           switch (step.kind) {
             case "change":
@@ -57,16 +63,16 @@ describe("cached-splice path", () => {
               break;
             case "query": {
               const response: GetUserStatusResponse = { statuses: step.userIds.map((id) => truth.get(id)!), errors: step.errors };
-              expect(encoder.encodeGetUserStatusResponseView(step.userIds, step.errors)).toEqual(GetUserStatusResponse.encode(response).finish());
+              expect(written(encoder, encoder.writeGetUserStatusResponse(step.userIds, step.errors))).toEqual(GetUserStatusResponse.encode(response).finish());
               const frame: Frame = { requestId: step.requestId, body: { $case: "getUserStatusResponse", value: response } };
-              expect(encoder.encodeGetUserStatusResponseFrameView(step.requestId, step.userIds, step.errors)).toEqual(Frame.encode(frame).finish());
+              expect(written(encoder, encoder.writeGetUserStatusResponseFrame(step.requestId, step.userIds, step.errors))).toEqual(Frame.encode(frame).finish());
               break;
             }
             case "notify": {
               const notification: UserStatusChangedNotification = { statuses: step.userIds.map((id) => truth.get(id)!) };
-              expect(encoder.encodeUserStatusChangedView(step.userIds)).toEqual(UserStatusChangedNotification.encode(notification).finish());
+              expect(written(encoder, encoder.writeUserStatusChanged(step.userIds))).toEqual(UserStatusChangedNotification.encode(notification).finish());
               const frame: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: notification } };
-              expect(encoder.encodeUserStatusChangedFrameView(0, step.userIds)).toEqual(Frame.encode(frame).finish());
+              expect(written(encoder, encoder.writeUserStatusChangedFrame(0, step.userIds))).toEqual(Frame.encode(frame).finish());
               break;
             }
           }
@@ -80,7 +86,7 @@ describe("cached-splice path", () => {
   it("loads a user once on a miss, then serves the cached entry", () => {
     const loads: string[] = [];
     const cache = new StatusEntryCache({ maxEntries: 10 });
-    const encoder = new SplicedStatusEncoder(cache, (id) => {
+    const encoder = new UserIdSplicer(cache, (id) => {
       loads.push(id);
       return blank(id);
     });
@@ -104,15 +110,13 @@ describe("cached-splice path from statuses, entries validated by version", () =>
         (maxEntries, changes, queries, errors) => {
           const current = new Map<string, UserStatus>(USERS.map((id) => [id, blank(id)]));
           const cache = new StatusEntryCache({ maxEntries });
-          const encoder = new SplicedStatusEncoder(cache, undefined, 8);
+          const encoder = new SplicedStatusEncoder(cache, 8);
           changes.forEach(([id, status], i) => {
             current.set(id, { ...status, userId: id, version: current.get(id)!.version + 1n });
             const statuses = queries[i % queries.length]!.map((queried) => current.get(queried)!);
             const frame: Frame = { requestId: i, body: { $case: "getUserStatusResponse", value: { statuses, errors } } };
             const length = encoder.writeGetUserStatusResponseFrameFromStatuses(i, statuses, errors);
-            expect(encoder.buffer.subarray(0, length)).toEqual(Frame.encode(frame).finish());
-            const bareLength = encoder.writeGetUserStatusResponseFromStatuses(statuses, errors);
-            expect(encoder.buffer.subarray(0, bareLength)).toEqual(GetUserStatusResponse.encode({ statuses, errors }).finish());
+            expect(written(encoder, length)).toEqual(Frame.encode(frame).finish());
             const pushed: Frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } };
             const pushedLength = encoder.writeUserStatusChangedFrameFromStatuses(0, statuses);
             expect(encoder.buffer.subarray(0, pushedLength)).toEqual(Frame.encode(pushed).finish());
@@ -137,8 +141,33 @@ describe("cached-splice path from statuses, entries validated by version", () =>
   });
 
   it("without a loader, a user-id query of an uncached user is an EncodeError", () => {
-    const encoder = new SplicedStatusEncoder(new StatusEntryCache({ maxEntries: 2 }));
+    const encoder = new UserIdSplicer(new StatusEntryCache({ maxEntries: 2 }));
     expect(() => encoder.writeGetUserStatusResponse(["nobody"])).toThrow(EncodeError);
+  });
+
+  // The documented EncodeError, not a TypeError from reading a field of the entry.
+  it.each([null, undefined])("a %s status, error or device is an EncodeError", (missing) => {
+    const cache = new StatusEntryCache({ maxEntries: 4 });
+    const encoder = new SplicedStatusEncoder(cache);
+    const entry = missing as unknown as UserStatus;
+    expect(() => cache.put(entry)).toThrow("a statuses entry must be a UserStatus object");
+    expect(() => cache.entryFor(entry)).toThrow("a statuses entry must be a UserStatus object");
+    expect(() => encoder.writeGetUserStatusResponseFrameFromStatuses(1, [blank("alice"), entry])).toThrow(EncodeError);
+    expect(() => encoder.writeUserStatusChangedFrameFromStatuses(0, [entry])).toThrow(EncodeError);
+    const errors = [missing] as unknown as UserError[];
+    expect(() => encoder.writeGetUserStatusResponseFrameFromStatuses(1, [], errors)).toThrow("a GetUserStatusResponse.errors entry must be a UserError object");
+    const onlineDevices = [missing] as unknown as UserStatus["onlineDevices"];
+    expect(() => cache.put({ ...blank("bob"), onlineDevices })).toThrow("a UserStatus.onlineDevices entry must be a Device object");
+    expect(() => encoder.writeGetUserStatusResponseFrameFromStatuses(1, missing as unknown as UserStatus[])).toThrow("statuses must be an array");
+  });
+
+  it("a user id that is not a string is an EncodeError", () => {
+    const cache = new StatusEntryCache({ maxEntries: 4 });
+    const bad = { ...blank("x"), userId: 42 as unknown as string, version: 3n };
+    expect(() => cache.put(bad)).toThrow("UserStatus.userId must be a string, got 42");
+    expect(() => cache.entryFor(bad)).toThrow(EncodeError);
+    expect(() => new SplicedStatusEncoder(cache).writeUserStatusChangedFrameFromStatuses(0, [bad])).toThrow(EncodeError);
+    expect(cache.size).toBe(0);
   });
 });
 
@@ -174,17 +203,15 @@ describe("StatusEntryCache", () => {
   });
 });
 
-describe("SplicedStatusEncoder from entries the caller holds", () => {
+describe("splicing entries the caller holds (bench/alternatives)", () => {
   it("is byte-identical to ts-proto", () => {
     fc.assert(
       fc.property(fc.array(userStatus, { maxLength: 6 }), fc.array(userError, { maxLength: 2 }), (statuses, errors) => {
         const cache = new StatusEntryCache({ maxEntries: 10 });
         const entries = statuses.map((status) => cache.put(status));
-        const encoder = new SplicedStatusEncoder(cache, () => {
-          throw new Error("not used");
-        }, 4);
+        const encoder = new UserIdSplicer(cache, undefined, 4);
         const length = encoder.writeGetUserStatusResponseFromEntries(entries, errors);
-        expect(encoder.buffer.subarray(0, length)).toEqual(GetUserStatusResponse.encode({ statuses, errors }).finish());
+        expect(written(encoder, length)).toEqual(GetUserStatusResponse.encode({ statuses, errors }).finish());
       }),
       { numRuns: 200 },
     );

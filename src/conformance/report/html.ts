@@ -6,7 +6,7 @@ const COLORS: Record<Verdict, string> = { PASS: "#1a7f37", FAIL: "#cf222e", SKIP
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1f2328}
 table{border-collapse:collapse}td,th{padding:3px 10px;text-align:left;vertical-align:top;border-bottom:1px solid #d0d7de}
-.v{font-weight:600}code,pre{font:12px ui-monospace,monospace}pre{white-space:pre-wrap;background:#f6f8fa;padding:8px;margin:4px 0}
+.v{font-weight:600}code,pre{font:12px ui-monospace,monospace}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:8px;margin:4px 0}
 details{margin:6px 0}summary{cursor:pointer}`;
 
 function escape(text: string): string {

@@ -2,7 +2,6 @@
 // that must still be usable, the next notification about a user.
 import type { ErrorCode } from "../../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, type UserStatus } from "../../../generated/ts-proto/presence/v1/status.js";
-import type { ErrorContext } from "../../protocol/error-handling.js";
 import { CheckFailure } from "../errors.js";
 import type { CaseContext } from "./context.js";
 import { bodyOf, codeName, declaredCloseCode, expectEqual, expectError, statusIn } from "./expect.js";
@@ -11,16 +10,16 @@ import type { WirePeer } from "./peer.js";
 /**
  * The server must send Error `code` with request id 0 and close the
  * connection with the WebSocket code errors.proto declares for it. With
- * `bestEffort` (heartbeat timeout) the Error may be missing, never wrong.
+ * `bestEffort` (a heartbeat timeout, a frame cut at the WebSocket layer) the
+ * Error may be missing, never wrong.
  */
-export async function expectConnectionError(ctx: CaseContext, peer: WirePeer, code: ErrorCode, options: { context?: ErrorContext; timeoutMs?: number; bestEffort?: boolean } = {}): Promise<void> {
-  const context = options.context ?? "connection";
+export async function expectConnectionError(ctx: CaseContext, peer: WirePeer, code: ErrorCode, options: { timeoutMs?: number; bestEffort?: boolean } = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? ctx.target.answerTimeoutMs;
   const closed = await peer.closed(timeoutMs);
   const errors = peer.received.filter((f) => f.requestId === 0 && f.body?.$case === "error");
   if (errors.length === 0 && !options.bestEffort) throw new CheckFailure(`${peer.label}: closed with ${closed.code} without sending Error ${codeName(code)} (request id 0) first`);
   for (const frame of errors) expectError(frame, code, `${peer.label}: the connection error`);
-  const closeCode = declaredCloseCode(code, context);
+  const closeCode = declaredCloseCode(code, "connection");
   if (closeCode !== undefined) expectEqual(closed.code, closeCode, `${peer.label}: WebSocket close code after ${codeName(code)} (errors.proto, error_handling)`);
 }
 

@@ -4,7 +4,7 @@ import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
 import type { LoginResponse } from "../../../generated/ts-proto/presence/v1/session.js";
 import { Platform } from "../../../generated/ts-proto/presence/v1/status.js";
 import type { LimitsConfig } from "../../protocol/limits.js";
-import { CaseSkipped } from "../errors.js";
+import { CaseSkipped, CheckFailure } from "../errors.js";
 import { EvidenceLog } from "../evidence.js";
 import { bodyOf } from "./expect.js";
 import { WirePeer, type FrameBody } from "./peer.js";
@@ -45,7 +45,7 @@ export class CaseContext {
   }
 
   async connect(label: string, url = this.target.url, log = this.log): Promise<WirePeer> {
-    const peer = await WirePeer.open(url, `${label}#${++this.connectionCount}`, log, this.target.answerTimeoutMs);
+    const peer = await WirePeer.open(url, `${label}#${++this.connectionCount}`, log, this.target.answerTimeoutMs, this.limits.maxFrameBytes);
     this.peers.push(peer);
     return peer;
   }
@@ -96,6 +96,12 @@ export class CaseContext {
 
   skip(reason: string): never {
     throw new CaseSkipped(reason);
+  }
+
+  /** Every case also checks that the server only ever sent valid binary frames within max_frame_bytes. */
+  expectNoViolations(): void {
+    const violation = this.peers.flatMap((peer) => peer.violations)[0];
+    if (violation) throw new CheckFailure(violation);
   }
 
   /** Closes every connection the case opened. */

@@ -32,10 +32,6 @@ export function expectError(frame: Frame, code: ErrorCode, what = `request ${fra
   return frame.body.value;
 }
 
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new CheckFailure(message);
-}
-
 export function expectEqual<T>(actual: T, expected: T, what: string): void {
   const a = stable(actual);
   const e = stable(expected);

@@ -21,6 +21,8 @@ export class WirePeer {
   closeInfo: PeerClose | undefined;
   /** Time (case ms) of the last frame this peer sent: what a server's heartbeat timer runs from. */
   lastSentAtMs = 0;
+  /** What the server sent that no conforming server sends, whatever the case is about. */
+  readonly violations: string[] = [];
   private pushCursor = 0;
   private nextRequestId = 1;
   private waiters: (() => void)[] = [];
@@ -30,19 +32,20 @@ export class WirePeer {
     private readonly socket: WebSocket,
     readonly label: string,
     private readonly log: EvidenceLog,
+    maxFrameBytes: number,
   ) {
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       const bytes = new Uint8Array(data);
       log.frame(label, "received", bytes);
       if (!isBinary) {
-        log.event(label, "a text message arrived; presence.v1 frames are binary");
+        this.violation("sent a text message; presence.v1 frames are binary messages (docs/protocol.md §2)");
         return;
       }
+      if (bytes.length > maxFrameBytes) this.violation(`sent a frame of ${bytes.length} bytes, over max_frame_bytes ${maxFrameBytes} (session.proto Limits.max_frame_bytes: both directions)`);
       try {
-        // The kit accepts any size the server sends: judging the server's frame size is a case's job.
         this.received.push(decodeFrame(bytes, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
       } catch (error) {
-        log.event(label, `a message that does not decode: ${String(error)}`);
+        this.violation(`sent a message that is not a valid Frame: ${String(error)} (docs/protocol.md §2.3)`);
       }
       this.wake();
     });
@@ -55,7 +58,7 @@ export class WirePeer {
     socket.on("error", (error) => log.event(label, `socket error: ${error.message}`));
   }
 
-  static async open(url: string, label: string, log: EvidenceLog, timeoutMs: number): Promise<WirePeer> {
+  static async open(url: string, label: string, log: EvidenceLog, timeoutMs: number, maxFrameBytes: number): Promise<WirePeer> {
     const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
     log.event(label, `connecting to ${url}`);
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +72,7 @@ export class WirePeer {
         reject(new CheckFailure(`cannot connect to ${url}: ${error.message}`));
       });
     });
-    return new WirePeer(socket, label, log);
+    return new WirePeer(socket, label, log, maxFrameBytes);
   }
 
   get isOpen(): boolean {
@@ -112,11 +115,6 @@ export class WirePeer {
     return frame;
   }
 
-  /** Pushes received and not yet returned by nextPush. */
-  pendingPushes(): Frame[] {
-    return this.received.filter((f) => f.requestId === 0).slice(this.pushCursor);
-  }
-
   async closed(timeoutMs: number): Promise<PeerClose> {
     return this.until(() => this.closeInfo, timeoutMs, "close of the connection by the server", false);
   }
@@ -148,6 +146,11 @@ export class WirePeer {
   terminate(): void {
     this.stopKeepAlive();
     this.socket.terminate();
+  }
+
+  private violation(what: string): void {
+    this.violations.push(`${this.label}: the server ${what}`);
+    this.log.event(this.label, `protocol violation: the server ${what}`);
   }
 
   // Nothing more can arrive on a closed connection, so a wait for a frame ends there (unless `untilClosed` is false).

@@ -2,17 +2,18 @@
 // users, and turns each outcome into a PASS / FAIL / SKIPPED result with its
 // evidence.
 import { randomBytes } from "node:crypto";
-import type { LimitsConfig } from "../../protocol/limits.js";
-import { CaseSkipped, CheckFailure, ConformanceSetupError } from "../errors.js";
-import { EvidenceLog } from "../evidence.js";
+import { announcedLimits, type LimitsConfig } from "../../protocol/limits.js";
+import { ConformanceSetupError } from "../errors.js";
 import { totalsOf, type CaseResult, type ConformanceReport } from "../report/model.js";
+import { selectCases } from "../select.js";
+import { formatSeconds, judge } from "../verdict.js";
 import type { CaseFamily, Requirement, ServerCase } from "./case.js";
 import { CaseContext } from "./context.js";
 import { bodyOf } from "./expect.js";
-import { announcedLimits, type ServerTarget } from "./target.js";
+import type { ServerTarget } from "./target.js";
 
 export interface ServerRunOptions {
-  /** Run only cases whose id equals or starts with one of these (e.g. "rate." or "login.token-invalid"). */
+  /** Run only cases whose id equals or starts with one of these (e.g. "rate." or "login.token-expired"). */
   only?: readonly string[];
   /** Called after each case, e.g. to print progress. */
   onResult?: (result: CaseResult) => void;
@@ -25,11 +26,8 @@ export async function runServerConformance(target: ServerTarget, families: reado
   const startedAt = new Date();
   const runTag = `cf${randomBytes(3).toString("hex")}`;
   const limits = await probeLimits(target, runTag);
-  const selected = families.flatMap((family) =>
-    family.cases.filter((c) => !options.only || options.only.some((id) => c.id === id || c.id.startsWith(id))).map((c) => ({ family: family.name, spec: c })),
-  );
   const results: CaseResult[] = [];
-  for (const [index, { family, spec }] of selected.entries()) {
+  for (const [index, { family, spec }] of selectCases(families, options.only).entries()) {
     const result = await runCase(target, limits, family, spec, `${runTag}-${index}`);
     results.push(result);
     options.onResult?.(result);
@@ -73,13 +71,13 @@ async function runCase(target: ServerTarget, limits: LimitsConfig, family: strin
   const ctx = new CaseContext(target, limits, userPrefix);
   const base = { id: spec.id, family, title: spec.title, rule: spec.rule };
   const started = performance.now();
-  const finish = (verdict: CaseResult["verdict"], reason?: string, log: EvidenceLog = ctx.log): CaseResult => ({
+  const finish = (verdict: CaseResult["verdict"], reason?: string): CaseResult => ({
     ...base,
     verdict,
     ...(reason === undefined ? {} : { reason }),
     durationMs: Math.round(performance.now() - started),
-    evidence: log.entries,
-    evidenceOmitted: log.omitted,
+    evidence: ctx.log.entries,
+    evidenceOmitted: ctx.log.omitted,
   });
 
   const missing = spec.needs && missingRequirement(target, spec.needs);
@@ -89,22 +87,14 @@ async function runCase(target: ServerTarget, limits: LimitsConfig, family: strin
     return finish("SKIPPED", `waits about ${formatSeconds(waitsMs)} on the server's announced timers; over --max-wait ${formatSeconds(target.maxWaitMs)}`);
   }
 
-  let hung: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      spec.run(ctx),
-      new Promise<never>((_, reject) => {
-        const limitMs = waitsMs + CASE_OVERHEAD_MS;
-        hung = setTimeout(() => reject(new CheckFailure(`the case did not finish within ${formatSeconds(limitMs)}`)), limitMs);
-      }),
-    ]);
-    return finish("PASS");
-  } catch (error) {
-    if (error instanceof CaseSkipped) return finish("SKIPPED", error.message);
-    if (error instanceof CheckFailure) return finish("FAIL", error.message);
-    return finish("FAIL", `the kit met an unexpected error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    const script = async () => {
+      await spec.run(ctx);
+      ctx.expectNoViolations();
+    };
+    const { verdict, reason } = await judge(script, waitsMs + CASE_OVERHEAD_MS);
+    return finish(verdict, reason);
   } finally {
-    clearTimeout(hung);
     ctx.dispose();
   }
 }
@@ -120,8 +110,4 @@ function missingRequirement(target: ServerTarget, need: Requirement): string | u
     case "expiredToken":
       return target.tokens.expiredTokenFor("probe") !== undefined ? undefined : "needs --secret to mint an expired token (a --token-command only gives valid ones)";
   }
-}
-
-export function formatSeconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }

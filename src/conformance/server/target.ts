@@ -1,7 +1,5 @@
 // What the kit knows of the server under test: its URLs, how to get tokens,
-// the limits it announced at login, and the run's bounds.
-import type { Limits } from "../../../generated/ts-proto/presence/v1/session.js";
-import { SPEC_LIMITS, type LimitsConfig } from "../../protocol/limits.js";
+// and the run's bounds.
 import type { TokenSource } from "./tokens.js";
 
 export interface ServerTarget {
@@ -18,15 +16,4 @@ export interface ServerTarget {
   maxWaitMs: number;
   /** How long the kit waits for an answer, a push or a close it expects. */
   answerTimeoutMs: number;
-}
-
-/** The limits a LoginResponse announced; a field left out (0 on the wire) takes its spec default (session.proto, Limits). */
-export function announcedLimits(limits: Limits | undefined): LimitsConfig {
-  const resolved: LimitsConfig = { ...SPEC_LIMITS };
-  if (!limits) return resolved;
-  for (const key of Object.keys(SPEC_LIMITS) as (keyof LimitsConfig)[]) {
-    const value = limits[key];
-    if (typeof value === "number" && value > 0) resolved[key] = value;
-  }
-  return resolved;
 }

@@ -1,10 +1,12 @@
 // Who is told of a change, once, with versions +1 and the right reasons
 // (docs/protocol.md §4 Notifications; docs/engine.md Rules 1, 3, 4, 11).
+import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { expectNextVersion, nextStatusOf } from "../checks.js";
-import { bodyOf, check, expectEqual } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, expectEqual, expectError } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
 
 const setStatus = (customStatus: string): FrameBody => ({ $case: "setSelfStatusRequest", value: { customStatus } });
@@ -78,9 +80,10 @@ export const notifications: CaseFamily = {
     },
     {
       id: "notify.only-to-entitled",
-      title: "Nobody else is told: not a user who never subscribed, not one who unsubscribed",
-      rule: "docs/engine.md Rule 4 (nothing is pushed to a user who is none of the above); operations.proto UnsubscribeUserStatusRequest",
+      title: "Nobody else is told: not a user who never subscribed, not one who unsubscribed, not a connection that has not logged in",
+      rule: "docs/engine.md Rule 4 (nothing is ever pushed to a connection that is not logged in, nor to a user who is none of the above); operations.proto UnsubscribeUserStatusRequest",
       async run(ctx) {
+        const anonymous = await ctx.connect("anonymous");
         const alice = await ctx.login(ctx.user("alice"));
         const dave = await ctx.login(ctx.user("dave"));
         const bob = await ctx.login(ctx.user("bob"));
@@ -95,6 +98,9 @@ export const notifications: CaseFamily = {
           const push = bodyOf(await watcher.peer.nextPush(ctx.target.answerTimeoutMs), "userStatusChanged", `${watcher.peer.label}: the next push`);
           expectEqual(push.statuses.map((s) => [s.userId, s.customStatus]), [[dave.userId, "seen"]], `${watcher.peer.label}: the only notification (about dave, none about alice)`);
         }
+        // Both changes are out by now (the watchers got dave's): the anonymous connection's first frame must be this answer.
+        expectError(await ctx.request(anonymous, { $case: "ping", value: { clientTimeMs: 1n } }), ErrorCode.ERROR_CODE_NOT_LOGGED_IN, "a ping before login");
+        check(anonymous.received.length === 1, `a connection that never logged in was sent ${anonymous.received.length - 1} pushed frame(s)`);
       },
     },
     {

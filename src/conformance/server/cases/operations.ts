@@ -113,12 +113,15 @@ export const operations: CaseFamily = {
     },
     {
       id: "query.invalid-user-id",
-      title: "A query naming an empty or over-long user id is 70402",
-      rule: "docs/engine.md Rule 5 (an empty or over-long id fails the request); status.proto UserStatus.user_id",
+      title: "A query naming an empty or over-long user id is 70402; an id of exactly max_user_id_bytes is a valid id",
+      rule: "docs/engine.md Rule 5 (an empty or over-long id fails the request); status.proto UserStatus.user_id; session.proto Limits.max_user_id_bytes",
       async run(ctx) {
         const { peer, userId } = await ctx.login(ctx.user("alice"));
+        const longest = "界".repeat(Math.floor(ctx.limits.maxUserIdBytes / 3)) + "x".repeat(ctx.limits.maxUserIdBytes % 3);
         expectError(await ctx.request(peer, query([userId, ""])), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "a query with an empty id");
-        expectError(await ctx.request(peer, query([userId, "x".repeat(ctx.limits.maxUserIdBytes + 1)])), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "a query with an over-long id");
+        expectError(await ctx.request(peer, query([userId, `${longest}x`])), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "a query with an id one byte over");
+        const answer = bodyOf(await ctx.request(peer, query([userId, longest])), "getUserStatusResponse", `a query with an id of ${ctx.limits.maxUserIdBytes} bytes`);
+        expectEqual(answer.errors.map((e) => [e.userId, e.code]), [[longest, ACCOUNT_NOT_FOUND]], "the longest id is looked up (and unknown), not refused");
       },
     },
     {
@@ -198,17 +201,17 @@ export const operations: CaseFamily = {
     },
     {
       id: "unsubscribe.removed-and-all",
-      title: "Unsubscribe names what it removed (ids not subscribed are ignored); an empty list removes everyone",
+      title: "Unsubscribe names what it removed (ids not subscribed are ignored); an empty list removes everyone, earliest subscribed first",
       rule: "operations.proto UnsubscribeUserStatusRequest, UnsubscribeUserStatusResponse; docs/engine.md Rule 7",
       async run(ctx) {
-        const bob = await ctx.login(ctx.user("bob"));
-        const carol = await ctx.login(ctx.user("carol"));
+        const [bob, carol, dave] = await Promise.all(["bob", "carol", "dave"].map((name) => ctx.login(ctx.user(name))));
         const { peer } = await ctx.login(ctx.user("alice"));
-        bodyOf(await ctx.request(peer, subscribe([bob.userId, carol.userId])), "subscribeUserStatusResponse");
-        const some = bodyOf(await ctx.request(peer, unsubscribe([ctx.user("nobody"), bob.userId])), "unsubscribeUserStatusResponse");
-        expectEqual(some.removedUserIds, [bob.userId], "removed by unsubscribing a subscribed and an unsubscribed id");
+        bodyOf(await ctx.request(peer, subscribe([dave!.userId, bob!.userId])), "subscribeUserStatusResponse");
+        bodyOf(await ctx.request(peer, subscribe([carol!.userId])), "subscribeUserStatusResponse");
+        const some = bodyOf(await ctx.request(peer, unsubscribe([ctx.user("nobody"), bob!.userId])), "unsubscribeUserStatusResponse");
+        expectEqual(some.removedUserIds, [bob!.userId], "removed by unsubscribing a subscribed and an unsubscribed id");
         const all = bodyOf(await ctx.request(peer, unsubscribe([])), "unsubscribeUserStatusResponse");
-        expectEqual(all.removedUserIds, [carol.userId], "removed by an empty unsubscribe");
+        expectEqual(all.removedUserIds, [dave!.userId, carol!.userId], "removed by an empty unsubscribe, earliest subscribed first");
       },
     },
     {

@@ -4,7 +4,8 @@ import type { Frame } from "../../../../generated/ts-proto/presence/v1/frame.js"
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { bodyOf, check, expectError } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, expectError } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
 
 const LIMITED = ErrorCode.ERROR_CODE_FREQUENCY_LIMIT;
@@ -46,6 +47,8 @@ export const rateLimit: CaseFamily = {
         check(retryAfterMs >= window - elapsed - 50, `retry_after_ms ${retryAfterMs} is shorter than the time until the oldest request leaves the window (about ${Math.round(window - elapsed)} ms)`);
         // Refused requests spend nothing: this one must not push the next acceptance back.
         expectError(await ctx.request(peer, queryOfOthers(ctx, userId)), LIMITED, "a query straight after the refused one");
+        // Validation comes before the rate limit (docs/protocol.md §4, order of checks).
+        expectError(await ctx.request(peer, { $case: "getUserStatusRequest", value: { userIds: [] } }), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, "an empty query with the budget spent");
         await ctx.sleep(retryAfterMs + RETRY_MARGIN_MS, "retry_after_ms of the refused query, plus a margin");
         bodyOf(await ctx.request(peer, queryOfOthers(ctx, userId)), "getUserStatusResponse", "the query after retry_after_ms");
       },
@@ -61,6 +64,22 @@ export const rateLimit: CaseFamily = {
         expectError(answers.at(-1)!, LIMITED, "the query past the budget");
         bodyOf(await ctx.request(peer, { $case: "subscribeUserStatusRequest", value: { userIds: [bob.userId] } }), "subscribeUserStatusResponse", "a subscribe with the query budget spent");
         bodyOf(await ctx.request(peer, { $case: "unsubscribeUserStatusRequest", value: { userIds: [bob.userId] } }), "unsubscribeUserStatusResponse", "an unsubscribe with the query budget spent");
+      },
+    },
+    {
+      id: "rate.subscribe-and-unsubscribe-limited",
+      title: "Subscribe and unsubscribe are rate limited too: each refuses the request past rate_limit_requests with -20009",
+      rule: "docs/protocol.md §4 (subscribe and unsubscribe: rate limited, 20 per 5 s); docs/engine.md Rules 6, 7 and 9",
+      async run(ctx) {
+        const bob = await ctx.login(ctx.user("bob"));
+        const { peer } = await ctx.login(ctx.user("alice"));
+        const allowed = ctx.limits.rateLimitRequests;
+        const subscribes = await burst(ctx, peer, { $case: "subscribeUserStatusRequest", value: { userIds: [bob.userId] } }, allowed + 1);
+        expectAccepted(subscribes.slice(0, allowed), "subscribeUserStatusResponse", "subscribe");
+        expectError(subscribes[allowed]!, LIMITED, `subscribe ${allowed + 1} in the window`);
+        const unsubscribes = await burst(ctx, peer, { $case: "unsubscribeUserStatusRequest", value: { userIds: [] } }, allowed + 1);
+        expectAccepted(unsubscribes.slice(0, allowed), "unsubscribeUserStatusResponse", "unsubscribe");
+        expectError(unsubscribes[allowed]!, LIMITED, `unsubscribe ${allowed + 1} in the window`);
       },
     },
     {

@@ -4,7 +4,8 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
 import { expectConnectionError, expectNextVersion, expectUsable, nextStatusOf } from "../checks.js";
-import { bodyOf, check, declaredCloseCode, expectEqual, expectError } from "../expect.js";
+import { check } from "../../errors.js";
+import { bodyOf, declaredCloseCode, expectEqual, expectError } from "../expect.js";
 import type { FrameBody } from "../peer.js";
 
 const BEFORE_LOGIN: FrameBody[] = [
@@ -101,21 +102,25 @@ export const sessions: CaseFamily = {
     },
     {
       id: "login.invalid-user-id",
-      title: "A login with an empty or over-long user id or device id is answered 70402 and the connection stays open",
+      title: "A login with an empty or over-long user id or device id is answered 70402 and the connection stays open; ids of exactly max_user_id_bytes log in",
       rule: "session.proto LoginRequest.user_id, device_id; docs/engine.md Sessions; errors.proto ERROR_CODE_INVALID_PARAMETERS (login: stays open)",
       async run(ctx) {
-        const tooLong = "x".repeat(ctx.limits.maxUserIdBytes + 1);
+        const max = ctx.limits.maxUserIdBytes;
+        const tooLong = "x".repeat(max + 1);
+        const longestUser = ctx.user("alice").padEnd(max, "x");
+        const longestDevice = "d".repeat(max);
         const [emptyUser, longUser, longDevice, correct] = await Promise.all([
           ctx.loginRequest("", "d"),
           ctx.loginRequest(tooLong, "d"),
-          ctx.loginRequest(ctx.user("alice"), tooLong),
-          ctx.loginRequest(ctx.user("alice"), "d"),
+          ctx.loginRequest(longestUser, tooLong),
+          ctx.loginRequest(longestUser, longestDevice),
         ]);
         const peer = await ctx.connect("alice");
         expectError(await ctx.request(peer, emptyUser), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, "login with an empty user id");
         expectError(await ctx.request(peer, longUser), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a user id of ${tooLong.length} bytes`);
         expectError(await ctx.request(peer, longDevice), ErrorCode.ERROR_CODE_INVALID_PARAMETERS, `login with a device id of ${tooLong.length} bytes`);
-        bodyOf(await ctx.request(peer, correct), "loginResponse", "a correct login on the same connection");
+        const login = bodyOf(await ctx.request(peer, correct), "loginResponse", `a login with a user id and a device id of ${max} bytes on the same connection`);
+        expectEqual(login.deviceId, longestDevice, "LoginResponse.device_id");
       },
     },
     {
