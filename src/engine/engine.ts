@@ -181,9 +181,9 @@ export class PresenceEngine {
       try {
         if (connection?.closed) return;
         await run(scope);
-        for (const [connectionId, statuses] of await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes)) {
-          this.send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
-        }
+        // Most requests change nothing: no notification pass, not even an empty one.
+        const outbox = scope.changes.size > 0 ? await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes) : [];
+        for (const [connectionId, statuses] of outbox) this.send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
       } catch (error) {
         this.onError(error);
         scope.failed();

@@ -6,7 +6,7 @@
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { AppConfig } from "./config.js";
 import type { FriendsSource } from "./directory.js";
-import type { ConnectionId, PresenceStore, UserRecord } from "./store.js";
+import type { ConnectionId, DeviceSession, PresenceStore, UserRecord } from "./store.js";
 import { statusOf } from "./user-state.js";
 
 /** A user's committed change, and the connection already answered with the new status. */
@@ -15,7 +15,7 @@ export interface Change {
   answered: ConnectionId | undefined;
 }
 
-/** The notifications an event's changes make, by receiving connection: two reads at most, none without receivers. */
+/** The notifications an event's changes make, by receiving connection: two reads at most, none without receivers; `changes` is not empty. */
 export async function collectNotifications(
   config: AppConfig,
   store: PresenceStore,
@@ -24,7 +24,6 @@ export async function collectNotifications(
   changes: ReadonlyMap<string, Change>,
 ): Promise<Map<ConnectionId, UserStatus[]>> {
   const outbox = new Map<ConnectionId, UserStatus[]>();
-  if (changes.size === 0) return outbox;
   const changed = [...changes.values()];
   const subscribersEntitled = config.plan === "premium" && config.featureEnabled;
   const subscribers = subscribersEntitled ? await store.subscribersOf(changed.map((c) => c.record.userId)) : [];
@@ -35,8 +34,8 @@ export async function collectNotifications(
     return set;
   });
   const receiverIds = [...new Set(receivers.flatMap((set) => [...set]))];
-  const receiverRecords = receiverIds.length > 0 ? await store.readUsers(receiverIds) : [];
-  const devicesOf = new Map(receiverIds.map((userId, i) => [userId, receiverRecords[i]?.devices ?? []]));
+  const devicesOf = new Map<string, readonly DeviceSession[]>();
+  if (receiverIds.length > 0) await store.readUsers(receiverIds, (record, i) => devicesOf.set(receiverIds[i]!, record?.devices ?? []));
 
   const deliver = (connectionId: ConnectionId, status: UserStatus) => {
     const statuses = outbox.get(connectionId);

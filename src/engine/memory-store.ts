@@ -20,10 +20,8 @@ export class InMemoryPresenceStore implements PresenceStore {
     return this.cell(this.users.get(userId), `u\u0000${userId}`);
   }
 
-  async readUsers(userIds: readonly string[]): Promise<(UserRecord | undefined)[]> {
-    const records: (UserRecord | undefined)[] = [];
-    for (const userId of userIds) records.push(this.users.get(userId));
-    return records;
+  async readUsers(userIds: readonly string[], each: (record: UserRecord | undefined, index: number) => void): Promise<void> {
+    for (let i = 0; i < userIds.length; i++) each(this.users.get(userIds[i]!), i);
   }
 
   async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {

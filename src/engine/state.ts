@@ -27,27 +27,23 @@ export class PresenceState {
 
   /** Each user's status in argument order, undefined for a user nobody knows: one read however many ids. */
   async statuses(userIds: readonly string[]): Promise<(UserStatus | undefined)[]> {
-    const records = await this.store.readUsers(userIds);
     const statuses: (UserStatus | undefined)[] = [];
-    for (let i = 0; i < userIds.length; i++) {
+    await this.store.readUsers(userIds, (record, i) => {
       const userId = userIds[i]!;
-      const record = records[i];
       statuses.push(record || this.directory.exists(userId) ? statusOf(userId, record) : undefined);
-    }
+    });
     return statuses;
   }
 
   /** The statuses of the users known, and the ids of those unknown, each in argument order: one read, one pass. */
   async lookup(userIds: readonly string[]): Promise<{ statuses: UserStatus[]; unknown: string[] }> {
-    const records = await this.store.readUsers(userIds);
     const statuses: UserStatus[] = [];
     const unknown: string[] = [];
-    for (let i = 0; i < userIds.length; i++) {
+    await this.store.readUsers(userIds, (record, i) => {
       const userId = userIds[i]!;
-      const record = records[i];
       if (record || this.directory.exists(userId)) statuses.push(statusOf(userId, record));
       else unknown.push(userId);
-    }
+    });
     return { statuses, unknown };
   }
 

@@ -74,8 +74,8 @@ export type StoreWrite =
 
 export interface PresenceStore {
   readUser(userId: string): Promise<Cell<UserRecord>>;
-  /** Every record at once, in argument order: one round trip however many ids. */
-  readUsers(userIds: readonly string[]): Promise<(UserRecord | undefined)[]>;
+  /** Hands every record (undefined where none) to `each`, in argument order: one round trip however many ids. */
+  readUsers(userIds: readonly string[], each: (record: UserRecord | undefined, index: number) => void): Promise<void>;
   /** A subscriber's list, earliest subscribed first. */
   readSubscriptions(userId: string): Promise<Cell<readonly string[]>>;
   /** Who subscribes each of the given users, in argument order (the store keeps this index with the lists). */

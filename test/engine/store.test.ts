@@ -36,7 +36,7 @@ class ScriptedStore implements PresenceStore {
   constructor(readonly inner: PresenceStore) {}
 
   readUser = (userId: string) => this.call(() => this.inner.readUser(userId));
-  readUsers = (userIds: readonly string[]) => this.call(() => this.inner.readUsers(userIds));
+  readUsers = (userIds: readonly string[], each: Parameters<PresenceStore["readUsers"]>[1]) => this.call(() => this.inner.readUsers(userIds, each));
   readSubscriptions = (userId: string) => this.call(() => this.inner.readSubscriptions(userId));
   subscribersOf = (userIds: readonly string[]) => this.call(() => this.inner.subscribersOf(userIds));
   readRateWindows = (userId: string, operations: Parameters<PresenceStore["readRateWindows"]>[1]) => this.call(() => this.inner.readRateWindows(userId, operations));
@@ -72,7 +72,9 @@ describe.each(STORES)("the $name store", ({ create }) => {
     expect(await store.commit(stale)).toBe(false);
     expect((await store.readSubscriptions("alice")).value).toBeUndefined();
     expect(await store.commit([{ kind: "user", userId: "alice", revision: read.revision, value: record("alice", 2n) }])).toBe(true);
-    expect((await store.readUsers(["ghost", "alice"])).map((r) => r?.version)).toEqual([undefined, 2n]);
+    const versions: (bigint | undefined)[] = [];
+    await store.readUsers(["ghost", "alice"], (record, i) => (versions[i] = record?.version));
+    expect(versions).toEqual([undefined, 2n]);
   });
 
   it("keeps who subscribes whom with the lists, and deletes a cell written empty", async () => {
