@@ -68,43 +68,15 @@ export class UserState {
   }
 }
 
-/**
- * Records are values, so the status a record publishes is made once and
- * shared, frozen, by every answer that reads the same record again (a query of
- * 500 users then allocates no status). A store that builds records anew on
- * each read only misses.
- */
-const published = new WeakMap<UserRecord, UserStatus>();
-
 /** The status a record publishes; a known user without a record has never logged in (UNLOGINED, version 0). */
 export function statusOf(userId: string, record: UserRecord | undefined): UserStatus {
-  if (!record) return neverLoggedIn(userId);
-  let status = published.get(record);
-  if (!status) published.set(record, (status = publish(record)));
-  return status;
-}
-
-function publish(record: UserRecord): UserStatus {
-  const { userId, devices } = record;
-  return Object.freeze({
-    userId,
-    statusType: devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
-    customStatus: record.customStatus,
-    onlineDevices: Object.freeze(devices.map(({ deviceId, platform }) => Object.freeze({ deviceId, platform }))) as UserStatus["onlineDevices"],
-    version: record.version,
-    changedAtMs: record.changedAtMs,
-    reason: record.reason,
-  });
-}
-
-function neverLoggedIn(userId: string): UserStatus {
   return {
     userId,
-    statusType: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
-    customStatus: "",
-    onlineDevices: [],
-    version: 0n,
-    changedAtMs: 0n,
-    reason: StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
+    statusType: !record ? UserStatusType.USER_STATUS_TYPE_UNLOGINED : record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
+    customStatus: record?.customStatus ?? "",
+    onlineDevices: record ? record.devices.map(({ deviceId, platform }) => ({ deviceId, platform })) : [],
+    version: record?.version ?? 0n,
+    changedAtMs: record?.changedAtMs ?? 0n,
+    reason: record?.reason ?? StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
   };
 }
