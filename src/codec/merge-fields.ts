@@ -6,7 +6,7 @@
 // then reads what a conformant runtime reads. In a oneof, a member that
 // arrives ends what its rivals gathered, as a conformant parser clears them: a
 // rival that comes back starts afresh (the decoder keeps the last member).
-import { varint32Size, writeVarint32 } from "../wire/varint.js";
+import { concatBytes, varintBytes } from "./byte-parts.js";
 import type { WireSchema } from "./wire-check.js";
 
 /** One non-repeated message field: its tag as read, and the payloads of its parts in order. */
@@ -40,7 +40,7 @@ export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeNa
     const tagBytes = bytes.subarray(fieldStart, reader.pos);
     const payload = reader.lengthDelimited();
     if (field.repeated) {
-      parts.push(tagBytes, withLength(inner(payload, field.message)));
+      parts.push(tagBytes, withPrefix(inner(payload, field.message)));
       continue;
     }
     const fieldNumber = tag >>> 3;
@@ -54,8 +54,8 @@ export function mergeMessageFields(bytes: Uint8Array, schema: WireSchema, typeNa
     gathering.set(fieldNumber, started);
     parts.push(started);
   }
-  return concat(
-    parts.flatMap((part) => (part instanceof Uint8Array ? [part] : [part.tag, withLength(inner(concat(part.payloads), part.message))])),
+  return concatBytes(
+    parts.flatMap((part) => (part instanceof Uint8Array ? [part] : [part.tag, withPrefix(inner(concatBytes(part.payloads), part.message))])),
   );
 
   // The other members of the oneof `fieldNumber` is a member of.
@@ -110,18 +110,6 @@ class FieldReader {
   }
 }
 
-function withLength(payload: Uint8Array): Uint8Array {
-  const prefix = new Uint8Array(varint32Size(payload.length));
-  writeVarint32(prefix, 0, payload.length);
-  return concat([prefix, payload]);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+function withPrefix(payload: Uint8Array): Uint8Array {
+  return concatBytes([varintBytes(payload.length), payload]);
 }

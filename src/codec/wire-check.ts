@@ -4,7 +4,7 @@
 // stray group end, and replace invalid UTF-8. This walk rejects all of it,
 // with the offset of the first bad byte.
 import { decodeUtf8Strict } from "../wire/utf8.js";
-import { varint32Size, writeVarint32 } from "../wire/varint.js";
+import { concatBytes, varintBytes } from "./byte-parts.js";
 import { DecodeError } from "./errors.js";
 
 export type WireKind = "varint" | "fixed64" | "fixed32" | "string" | "bytes" | "message";
@@ -62,12 +62,6 @@ export function checkWire(bytes: Uint8Array, schema: WireSchema, typeName: strin
  */
 export function dropMismatchedFields(bytes: Uint8Array, schema: WireSchema, typeName: string): Uint8Array {
   return new WireWalker(bytes, schema).withoutMismatches(typeName, 0, bytes.length);
-}
-
-function varintBytes(value: number): Uint8Array {
-  const out = new Uint8Array(varint32Size(value));
-  writeVarint32(out, 0, value);
-  return out;
 }
 
 class WireWalker {
@@ -133,13 +127,7 @@ class WireWalker {
       this.value(wireType, fieldStart, fieldNumber, end, 0, undefined);
       parts.push(this.bytes.subarray(fieldStart, this.pos));
     }
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   private value(
