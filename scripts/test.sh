@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test run (npm test): schema checks, generated code and golden
 # vectors current, typecheck, then every vitest suite. Prints one closing line
-# "N passed, N failed" counted from vitest's JSON report.
+# "N passed, N failed" (", N skipped" when some were) counted from vitest's JSON report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .test-results
@@ -33,7 +33,8 @@ node -e '
   if (!fs.existsSync(file)) { console.log("vitest wrote no report"); process.exit(1); }
   const report = JSON.parse(fs.readFileSync(file, "utf8"));
   const checksFailed = Number(process.argv[1]);
-  console.log(`${report.numPassedTests} passed, ${report.numFailedTests + checksFailed} failed`);
+  const skipped = report.numPendingTests + report.numTodoTests;
+  console.log(`${report.numPassedTests} passed, ${report.numFailedTests + checksFailed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ""));
 ' "${#failed_checks[@]}"
 if [ ${#failed_checks[@]} -gt 0 ]; then exit 1; fi
 exit $vitest_status

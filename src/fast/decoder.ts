@@ -45,12 +45,15 @@ export function decodeStatusFrame(bytes: Uint8Array): DecodedStatusFrame | null 
       frame.requestId = r.varint32(end) >>> 0;
       continue;
     }
+    // A body that arrives again merges into the one read (its lists grow); a rival member replaces it.
     if (tag === FRAME_USER_STATUS_CHANGED) {
-      frame.body = { $case: "userStatusChanged", value: readNotification(r, r.lengthEnd(end), 1) };
+      const into = frame.body?.$case === "userStatusChanged" ? frame.body.value : emptyNotification();
+      frame.body = { $case: "userStatusChanged", value: readNotification(r, r.lengthEnd(end), 1, into) };
       continue;
     }
     if (tag === FRAME_GET_USER_STATUS_RESPONSE) {
-      frame.body = { $case: "getUserStatusResponse", value: readResponse(r, r.lengthEnd(end), 1) };
+      const into = frame.body?.$case === "getUserStatusResponse" ? frame.body.value : emptyResponse();
+      frame.body = { $case: "getUserStatusResponse", value: readResponse(r, r.lengthEnd(end), 1, into) };
       continue;
     }
     // Another member of the `body` oneof (fields 2-17, length-delimited).
@@ -60,8 +63,10 @@ export function decodeStatusFrame(bytes: Uint8Array): DecodedStatusFrame | null 
   return frame;
 }
 
-function readResponse(r: Reader, end: number, depth: number): GetUserStatusResponse {
-  const response: GetUserStatusResponse = { statuses: [], errors: [], _unknownFields: {} };
+const emptyResponse = (): GetUserStatusResponse => ({ statuses: [], errors: [], _unknownFields: {} });
+const emptyNotification = (): UserStatusChangedNotification => ({ statuses: [], _unknownFields: {} });
+
+function readResponse(r: Reader, end: number, depth: number, response = emptyResponse()): GetUserStatusResponse {
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === 0x0a) {
@@ -75,8 +80,7 @@ function readResponse(r: Reader, end: number, depth: number): GetUserStatusRespo
   return response;
 }
 
-function readNotification(r: Reader, end: number, depth: number): UserStatusChangedNotification {
-  const notification: UserStatusChangedNotification = { statuses: [], _unknownFields: {} };
+function readNotification(r: Reader, end: number, depth: number, notification = emptyNotification()): UserStatusChangedNotification {
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === 0x0a) {

@@ -6,6 +6,7 @@ import {
   UserStatusChangedNotification,
 } from "../../generated/ts-proto/presence/v1/operations.js";
 import { DecodeError, type DecodeErrorKind } from "../../src/codec/errors.js";
+import { decodeFrame } from "../../src/codec/messages.js";
 import { decodeGetUserStatusResponse, decodeStatusFrame, decodeUserStatusChanged } from "../../src/fast/decoder.js";
 import { getUserStatusResponse, statusFrame, userStatusChanged } from "../support/arbitraries.js";
 
@@ -47,6 +48,24 @@ describe("fast decoder returns what ts-proto returns", () => {
       fc.property(statusFrame, (frame) => {
         const bytes = Frame.encode(frame).finish();
         expect(decodeStatusFrame(bytes)).toStrictEqual(Frame.decode(bytes));
+      }),
+      RUNS,
+    );
+  });
+
+  it("a body that arrives twice merges, as decodeFrame, protoc and python read it", () => {
+    const hex = (text: string) => Uint8Array.from(Buffer.from(text, "hex"));
+    for (const bytes of [hex("32050a030a016132050a030a0162"), hex("22050a030a016122050a030a0162")]) {
+      expect(decodeStatusFrame(bytes)?.body?.value.statuses.map((status) => status.userId)).toEqual(["a", "b"]);
+      expect(decodeStatusFrame(bytes)).toStrictEqual(decodeFrame(bytes));
+    }
+  });
+
+  it("concatenated status frames (merged or rival bodies) as decodeFrame reads them", () => {
+    fc.assert(
+      fc.property(fc.array(statusFrame, { minLength: 2, maxLength: 3 }), (frames) => {
+        const bytes = Uint8Array.from(frames.flatMap((frame) => [...Frame.encode(frame).finish()]));
+        expect(decodeStatusFrame(bytes)).toStrictEqual(decodeFrame(bytes));
       }),
       RUNS,
     );
