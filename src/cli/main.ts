@@ -22,6 +22,9 @@ Usage:
       (or the development secret when it is unset). Default ttl: 86400.
   presence-wire types     List the message names.
   presence-wire limits    Print the spec's limits as JSON.
+  presence-wire conformance server WS_URL ... | client --driver CMD ... | list
+      Check a server or a client against the spec over the wire
+      (presence-wire conformance --help; docs/conformance.md).
 
 Options:
   --type NAME     Message type, short (Frame) or full (presence.v1.Frame). Default: Frame.
@@ -86,7 +89,9 @@ function checked(name: MessageName, bytes: Uint8Array): Uint8Array {
   return encodeMessage(name, decodeMessage(name, bytes));
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
+  // The conformance kit has options of its own, and is loaded only when asked for.
+  if (argv[0] === "conformance") return import("../conformance/cli.js").then((kit) => kit.runConformanceCli(argv.slice(1)));
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -153,4 +158,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The conformance kit's own entry point, until `presence-wire conformance` dispatches to it:
+// The conformance kit's own entry point, with the arguments `presence-wire conformance` takes:
 //   node --import tsx src/conformance/main.ts server ws://127.0.0.1:8080/presence --secret ...
 import { runConformanceCli } from "./cli.js";
 
