@@ -2,7 +2,7 @@
 // stores every engine test runs against, and builders for request frames.
 import type { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
-import { Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { Platform, StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import {
   InMemoryFriends,
   InMemoryPresenceStore,
@@ -148,4 +148,16 @@ export function answer(effects: readonly EngineEffect[], connectionId: string): 
 export function errorOf(body: Body): { code: ErrorCode; retryAfterMs: number } {
   if (body.$case !== "error") throw new Error(`expected an error, got ${body.$case}`);
   return { code: body.value.code, retryAfterMs: body.value.retryAfterMs };
+}
+
+export const { ONLINE, OFFLINE, UNLOGINED } = {
+  ONLINE: UserStatusType.USER_STATUS_TYPE_ONLINE,
+  OFFLINE: UserStatusType.USER_STATUS_TYPE_OFFLINE,
+  UNLOGINED: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
+};
+export const R = StatusChangeReason;
+
+export function loginResponse(body: Body) {
+  if (body.$case !== "loginResponse") throw new Error(`expected loginResponse, got ${body.$case}`);
+  return body.value;
 }

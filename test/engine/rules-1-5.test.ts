@@ -1,11 +1,16 @@
 // Rules 1 to 5 of docs/engine.md, one block per rule, numbered the same way.
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
-import { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
+import { Platform } from "../../generated/ts-proto/presence/v1/status.js";
 import { SPEC_LIMITS } from "../../src/protocol/index.js";
 import {
   answer,
   Bench,
+  loginResponse,
+  OFFLINE,
+  ONLINE,
+  R,
+  UNLOGINED,
   type BenchOptions,
   closedConnections,
   errorOf,
@@ -17,18 +22,6 @@ import {
   STORES,
   type Body,
 } from "./harness.js";
-
-const { ONLINE, OFFLINE, UNLOGINED } = {
-  ONLINE: UserStatusType.USER_STATUS_TYPE_ONLINE,
-  OFFLINE: UserStatusType.USER_STATUS_TYPE_OFFLINE,
-  UNLOGINED: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
-};
-const R = StatusChangeReason;
-
-function loginResponse(body: Body) {
-  if (body.$case !== "loginResponse") throw new Error(`expected loginResponse, got ${body.$case}`);
-  return body.value;
-}
 
 describe.each(STORES)("against the $name store", (store) => {
   const newBench = (options: BenchOptions = {}) => new Bench({ ...options, store: store.create() });

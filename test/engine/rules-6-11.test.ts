@@ -1,11 +1,15 @@
 // Rules 6 to 11 of docs/engine.md and the session rules, one block per rule, numbered the same way.
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
-import { StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
 import { SPEC_LIMITS } from "../../src/protocol/index.js";
 import {
   answer,
   Bench,
+  loginResponse,
+  OFFLINE,
+  ONLINE,
+  R,
+  UNLOGINED,
   type BenchOptions,
   closedConnections,
   errorOf,
@@ -17,18 +21,6 @@ import {
   STORES,
   type Body,
 } from "./harness.js";
-
-const { ONLINE, OFFLINE, UNLOGINED } = {
-  ONLINE: UserStatusType.USER_STATUS_TYPE_ONLINE,
-  OFFLINE: UserStatusType.USER_STATUS_TYPE_OFFLINE,
-  UNLOGINED: UserStatusType.USER_STATUS_TYPE_UNLOGINED,
-};
-const R = StatusChangeReason;
-
-function loginResponse(body: Body) {
-  if (body.$case !== "loginResponse") throw new Error(`expected loginResponse, got ${body.$case}`);
-  return body.value;
-}
 
 describe.each(STORES)("against the $name store", (store) => {
   const newBench = (options: BenchOptions = {}) => new Bench({ ...options, store: store.create() });
