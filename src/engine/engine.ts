@@ -12,7 +12,7 @@ import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/se
 import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { PresenceWireError } from "../codec/errors.js";
 import { closesConnection, errorFrame, type ErrorContext } from "../protocol/error-handling.js";
-import { operationClassOf, type ResponseBody } from "../protocol/requests.js";
+import { operationClassOf } from "../protocol/requests.js";
 import { classifyFrame, validateRequestFields } from "../protocol/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
 import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
@@ -377,7 +377,7 @@ export class PresenceEngine {
     return this.refuse(scope, connection, requestId, "request", code, message, retryAfterMs);
   }
 
-  private send(scope: EventScope, connectionId: ConnectionId, requestId: number, body: NonNullable<Frame["body"]> | ResponseBody): void {
+  private send(scope: EventScope, connectionId: ConnectionId, requestId: number, body: NonNullable<Frame["body"]>): void {
     scope.send(connectionId, { requestId, body });
   }
 

@@ -8,7 +8,6 @@ export {
   REQUEST_KINDS,
   RESPONSE_KIND,
   isRequestBody,
-  isRequestKind,
   operationClassOf,
   type OperationClass,
   type RequestBody,

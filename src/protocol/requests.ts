@@ -29,10 +29,6 @@ export type ResponseValue<K extends RequestKind> = ResponseBody<K>["value"];
 
 const requestKinds: ReadonlySet<string> = new Set(REQUEST_KINDS);
 
-export function isRequestKind(kind: string): kind is RequestKind {
-  return requestKinds.has(kind);
-}
-
 export function isRequestBody(body: Frame["body"]): body is RequestBody {
   return body !== undefined && requestKinds.has(body.$case);
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { FrameSchema } from "../../generated/es/presence/v1/frame_pb.js";
-import { REQUEST_KINDS, RESPONSE_KIND, classifyFrame, isRequestKind, operationClassOf, type RequestBody } from "../../src/protocol/index.js";
+import { REQUEST_KINDS, RESPONSE_KIND, classifyFrame, isRequestBody, operationClassOf, type RequestBody } from "../../src/protocol/index.js";
 
 // The body kinds as the descriptors name them, independently of the ts-proto union.
 const bodyKinds = FrameSchema.oneofs.find((oneof) => oneof.name === "body")!.fields.map((field) => field.localName);
@@ -14,8 +14,8 @@ describe("request kinds", () => {
       ["getUserStatusRequest", "loginRequest", "logoutRequest", "ping", "setSelfStatusRequest", "subscribeUserStatusRequest", "unsubscribeUserStatusRequest"],
     );
     for (const kind of REQUEST_KINDS) expect(bodyKinds).toContain(RESPONSE_KIND[kind]);
-    expect(isRequestKind("pong")).toBe(false);
-    expect(isRequestKind("error")).toBe(false);
+    expect(isRequestBody({ $case: "pong", value: { clientTimeMs: 0n, serverTimeMs: 0n } })).toBe(false);
+    expect(isRequestBody({ $case: "ping", value: { clientTimeMs: 0n } })).toBe(true);
   });
 });
 
