@@ -55,6 +55,8 @@ export function makeDataset(seed = DATASET_SEED): Dataset {
       version: BigInt(1 + Math.floor(next() * 200_000)),
       changedAtMs: BigInt(1_750_000_000_000 + Math.floor(next() * 5_000_000_000)),
       reason: online ? pick([1, 5, 6]) : pick([2, 3, 4]),
+      // A server announces the start of its state's generation (its start time by default).
+      epoch: 1_764_633_600_000n,
       _unknownFields: {},
     });
   }

@@ -30,6 +30,7 @@ const plain = {
     version: s.version,
     changedAtMs: s.changedAtMs,
     reason: s.reason,
+    epoch: s.epoch,
   })),
   errors: response.errors,
 };

@@ -14,6 +14,7 @@ export const variant: Variant = {
         version: s.version,
         changedAtMs: s.changedAtMs,
         reason: s.reason as number,
+        epoch: s.epoch,
       })),
       errors: dataset.response.errors.map((e) => ({ userId: e.userId, code: e.code as number, message: e.message })),
     });

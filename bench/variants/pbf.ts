@@ -26,6 +26,7 @@ export const variant: Variant = {
         version: Number(s.version),
         changed_at_ms: Number(s.changedAtMs),
         reason: s.reason,
+        epoch: Number(s.epoch),
       })),
       errors: dataset.response.errors.map((e) => ({ user_id: e.userId, code: e.code, message: e.message })),
     };

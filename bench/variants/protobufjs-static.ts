@@ -27,6 +27,7 @@ export function asProtobufjsObject(dataset: Dataset): unknown {
       version: Number(s.version),
       changedAtMs: Number(s.changedAtMs),
       reason: s.reason,
+      epoch: Number(s.epoch),
     })),
     errors: dataset.response.errors.map((e) => ({ userId: e.userId, code: e.code, message: e.message })),
   };

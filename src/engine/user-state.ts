@@ -69,7 +69,7 @@ export class UserState {
 }
 
 /** The status a record publishes; a known user without a record has never logged in (UNLOGINED, version 0). */
-export function statusOf(userId: string, record: UserRecord | undefined): UserStatus {
+export function statusOf(userId: string, record: UserRecord | undefined, epoch = 0n): UserStatus {
   return {
     userId,
     statusType: !record ? UserStatusType.USER_STATUS_TYPE_UNLOGINED : record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,
@@ -78,5 +78,6 @@ export function statusOf(userId: string, record: UserRecord | undefined): UserSt
     version: record?.version ?? 0n,
     changedAtMs: record?.changedAtMs ?? 0n,
     reason: record?.reason ?? StatusChangeReason.STATUS_CHANGE_REASON_UNSPECIFIED,
+    epoch,
   };
 }

@@ -109,6 +109,7 @@ function readUserStatus(r: Reader, end: number, depth: number): UserStatus {
     version: 0n,
     changedAtMs: 0n,
     reason: 0,
+    epoch: 0n,
     _unknownFields: {},
   };
   const buf = r.buf;
@@ -194,6 +195,9 @@ function readUserStatusField(r: Reader, status: UserStatus, tag: number, end: nu
       return;
     case 0x38:
       status.reason = r.varint32(end) | 0;
+      return;
+    case 0x40:
+      status.epoch = r.uint64(end);
       return;
   }
   keepUnknown(status._unknownFields!, tag, r.skip(tag, end, depth));

@@ -100,7 +100,33 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
     buf[pos++] = byte;
   }
   pos = writeEnumField(buf, pos, 0x38 /* reason */, status.reason, "UserStatus.reason");
+  const epoch = status.epoch;
+  if (epoch !== 0n) pos = writeEpochField(buf, pos, epoch);
   endEntry(w, buf, at, pos, status._unknownFields, 0);
+}
+
+// A server announces one epoch for a long time, so its bytes are kept, not
+// re-encoded per entry (and the status writer stays within its inlining budget).
+let lastEpoch = 0n;
+let lastEpochBytes = new Uint8Array(0);
+
+/** Writes `epoch` (uint64, field 8) at `pos`; returns the end. */
+function writeEpochField(buf: Uint8Array, pos: number, epoch: unknown): number {
+  if (epoch !== lastEpoch) {
+    if (typeof epoch !== "bigint" || BigInt.asUintN(64, epoch) !== epoch) throw fieldError("UserStatus.epoch", "a uint64 bigint", epoch);
+    const bytes = [0x40 /* epoch */];
+    for (let rest = epoch; ; rest >>= 7n) {
+      if (rest < 0x80n) {
+        bytes.push(Number(rest));
+        break;
+      }
+      bytes.push(Number(rest & 0x7fn) | 0x80);
+    }
+    lastEpochBytes = Uint8Array.from(bytes);
+    lastEpoch = epoch;
+  }
+  buf.set(lastEpochBytes, pos);
+  return pos + lastEpochBytes.length;
 }
 
 /** Writes `devices` as `online_devices` entries (tag 0x22) at `pos`; returns the end, also left in `w.pos` (the buffer may have grown). */

@@ -31,6 +31,7 @@ function status(overrides: Partial<UserStatus> = {}): UserStatus {
     version: 1n,
     changedAtMs: 1_750_000_000_000n,
     reason: 1,
+    epoch: 0n,
     _unknownFields: {},
     ...overrides,
   };

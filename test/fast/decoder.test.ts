@@ -84,7 +84,7 @@ describe("fast decoder returns what ts-proto returns", () => {
   });
 
   it("keeps a leading U+FEFF (no BOM stripping), like ts-proto", () => {
-    const bytes = UserStatusChangedNotification.encode({ statuses: [{ userId: "\uFEFFx", statusType: 1, customStatus: "\uFEFF".repeat(50), onlineDevices: [], version: 1n, changedAtMs: 0n, reason: 0 }] }).finish();
+    const bytes = UserStatusChangedNotification.encode({ statuses: [{ userId: "\uFEFFx", statusType: 1, customStatus: "\uFEFF".repeat(50), onlineDevices: [], version: 1n, changedAtMs: 0n, reason: 0, epoch: 0n }] }).finish();
     const decoded = decodeUserStatusChanged(bytes);
     expect(decoded.statuses[0]?.userId).toBe("\uFEFFx");
     expect(decoded).toStrictEqual(UserStatusChangedNotification.decode(bytes));

@@ -35,7 +35,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function blank(id: string): UserStatus {
-  return { userId: id, statusType: 3, customStatus: "", onlineDevices: [], version: 0n, changedAtMs: 0n, reason: 0, _unknownFields: {} };
+  return { userId: id, statusType: 3, customStatus: "", onlineDevices: [], version: 0n, changedAtMs: 0n, reason: 0, epoch: 0n, _unknownFields: {} };
 }
 
 /** The bytes a `write*` call left at the start of the encoder's buffer. */

@@ -26,6 +26,7 @@ function statusWith(text: string): UserStatus {
     version: 1n,
     changedAtMs: 1_750_000_000_000n,
     reason: 1,
+    epoch: 0n,
     _unknownFields: {},
   };
 }

@@ -26,7 +26,7 @@ it("writes the same bytes as the generated codec, on a cache miss and on a hit",
 
 it("re-encodes a user's entry when its version changes", () => {
   const encoder = new FrameEncoder();
-  const status = { userId: "alice", statusType: 1, customStatus: "a", onlineDevices: [], version: 1n, changedAtMs: 5n, reason: 5, _unknownFields: {} };
+  const status = { userId: "alice", statusType: 1, customStatus: "a", onlineDevices: [], version: 1n, changedAtMs: 5n, reason: 5, epoch: 0n, _unknownFields: {} };
   const frame = (s: typeof status) => ({ requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [s], _unknownFields: {} } }, _unknownFields: {} });
   encoder.encode(frame(status), MAX);
   const changed = { ...status, customStatus: "b", version: 2n };
@@ -35,7 +35,7 @@ it("re-encodes a user's entry when its version changes", () => {
 
 it("refuses a frame over the maximum size with EncodeError", () => {
   const encoder = new FrameEncoder();
-  const statuses = Array.from({ length: 50 }, (_, i) => ({ userId: `user-${i}`, statusType: 1, customStatus: "x".repeat(90), onlineDevices: [], version: 1n, changedAtMs: 1n, reason: 1, _unknownFields: {} }));
+  const statuses = Array.from({ length: 50 }, (_, i) => ({ userId: `user-${i}`, statusType: 1, customStatus: "x".repeat(90), onlineDevices: [], version: 1n, changedAtMs: 1n, reason: 1, epoch: 0n, _unknownFields: {} }));
   const frame = { requestId: 3, body: { $case: "getUserStatusResponse" as const, value: { statuses, errors: [], _unknownFields: {} } }, _unknownFields: {} };
   expect(() => encoder.encode(frame, 1024)).toThrow(/exceeds 1024/);
 });

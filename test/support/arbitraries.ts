@@ -149,8 +149,9 @@ function statusMessages(extend: Extension) {
       version: uint64,
       changedAtMs: int64,
       reason: statusChangeReason,
+      epoch: fc.oneof({ weight: 3, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: uint64 }),
     }),
-    [0x0a, 0x10, 0x1a, 0x22, 0x28, 0x30, 0x38],
+    [0x0a, 0x10, 0x1a, 0x22, 0x28, 0x30, 0x38, 0x40],
   );
   const userError: fc.Arbitrary<UserError> = extend(fc.record({ userId: anyText, code: errorCode, message: anyText }), [0x0a, 0x10, 0x1a]);
   const statuses = fc.array(userStatus, { maxLength: 8 });

@@ -68,6 +68,7 @@ export class ClientCaseContext {
       version,
       changedAtMs: BigInt(Date.now()),
       reason: StatusChangeReason.STATUS_CHANGE_REASON_LOGIN,
+      epoch: 0n,
       ...changes,
     };
   }

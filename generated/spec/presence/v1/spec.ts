@@ -127,6 +127,15 @@ export const ERROR_HANDLING: { readonly [code: number]: readonly ErrorHandling[]
   [72113]: [
     { context: "connection", closesConnection: true, websocketCloseCode: 1001, clientAction: "reconnect" },
   ],
+  /** ERROR_CODE_TEMPORARILY_UNAVAILABLE */
+  [72114]: [
+    { context: "request", closesConnection: false, websocketCloseCode: 0, clientAction: "retry-after" },
+    { context: "login", closesConnection: false, websocketCloseCode: 0, clientAction: "retry-after" },
+  ],
+  /** ERROR_CODE_KICKED */
+  [72115]: [
+    { context: "connection", closesConnection: true, websocketCloseCode: 1008, clientAction: "stop" },
+  ],
 };
 
 /** Every message reachable from presence.v1.Frame, by full name: its fields by number, as they look on the wire. */
@@ -240,6 +249,7 @@ export const WIRE_SCHEMA = {
     5: { name: "version", kind: "varint" },
     6: { name: "changed_at_ms", kind: "varint" },
     7: { name: "reason", kind: "varint" },
+    8: { name: "epoch", kind: "varint" },
   },
   "presence.v1.UserStatusChangedNotification": {
     1: { name: "statuses", kind: "message", message: "presence.v1.UserStatus", repeated: true },

@@ -111,6 +111,18 @@ export enum ErrorCode {
   ERROR_CODE_REPLACED_BY_NEW_LOGIN = 72112,
   /** ERROR_CODE_SERVER_SHUTTING_DOWN - The server is shutting down. The client reconnects with backoff. */
   ERROR_CODE_SERVER_SHUTTING_DOWN = 72113,
+  /**
+   * ERROR_CODE_TEMPORARILY_UNAVAILABLE - The server cannot serve the request now: in cluster mode its shared store
+   * is unreachable, or the node is overloaded and sheds load. Nothing was
+   * changed. `Error.retry_after_ms` says when to send the request again; the
+   * connection stays open.
+   */
+  ERROR_CODE_TEMPORARILY_UNAVAILABLE = 72114,
+  /**
+   * ERROR_CODE_KICKED - An operator forced this device offline (the source system's "kick"). The
+   * server closes the connection; the client does not reconnect on its own.
+   */
+  ERROR_CODE_KICKED = 72115,
   UNRECOGNIZED = -1,
 }
 
@@ -176,6 +188,12 @@ export function errorCodeFromJSON(object: any): ErrorCode {
     case 72113:
     case "ERROR_CODE_SERVER_SHUTTING_DOWN":
       return ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN;
+    case 72114:
+    case "ERROR_CODE_TEMPORARILY_UNAVAILABLE":
+      return ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE;
+    case 72115:
+    case "ERROR_CODE_KICKED":
+      return ErrorCode.ERROR_CODE_KICKED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -225,6 +243,10 @@ export function errorCodeToJSON(object: ErrorCode): string {
       return "ERROR_CODE_REPLACED_BY_NEW_LOGIN";
     case ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN:
       return "ERROR_CODE_SERVER_SHUTTING_DOWN";
+    case ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE:
+      return "ERROR_CODE_TEMPORARILY_UNAVAILABLE";
+    case ErrorCode.ERROR_CODE_KICKED:
+      return "ERROR_CODE_KICKED";
     case ErrorCode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -243,7 +265,9 @@ export interface Error {
   message: string;
   /**
    * With ERROR_CODE_FREQUENCY_LIMIT: the number of milliseconds after which a
-   * request of the same operation class will be accepted. 0 otherwise.
+   * request of the same operation class will be accepted. With
+   * ERROR_CODE_TEMPORARILY_UNAVAILABLE: the number of milliseconds after which
+   * the request may be sent again. 0 otherwise.
    */
   retryAfterMs: number;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;

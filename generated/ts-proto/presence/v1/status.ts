@@ -104,6 +104,14 @@ export enum StatusChangeReason {
   STATUS_CHANGE_REASON_CUSTOM_STATUS_SET = 5,
   /** STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED - The owner cleared the custom status (set it to the empty string). */
   STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED = 6,
+  /** STATUS_CHANGE_REASON_KICKED - An operator forced the device offline (the source system's "kick"). */
+  STATUS_CHANGE_REASON_KICKED = 7,
+  /**
+   * STATUS_CHANGE_REASON_NODE_LOST - The server node that held the device's connection stopped without saying
+   * goodbye (cluster mode): another node removed the device once the dead
+   * node's lease expired.
+   */
+  STATUS_CHANGE_REASON_NODE_LOST = 8,
   UNRECOGNIZED = -1,
 }
 
@@ -130,6 +138,12 @@ export function statusChangeReasonFromJSON(object: any): StatusChangeReason {
     case 6:
     case "STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED":
       return StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED;
+    case 7:
+    case "STATUS_CHANGE_REASON_KICKED":
+      return StatusChangeReason.STATUS_CHANGE_REASON_KICKED;
+    case 8:
+    case "STATUS_CHANGE_REASON_NODE_LOST":
+      return StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -153,6 +167,10 @@ export function statusChangeReasonToJSON(object: StatusChangeReason): string {
       return "STATUS_CHANGE_REASON_CUSTOM_STATUS_SET";
     case StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED:
       return "STATUS_CHANGE_REASON_CUSTOM_STATUS_CLEARED";
+    case StatusChangeReason.STATUS_CHANGE_REASON_KICKED:
+      return "STATUS_CHANGE_REASON_KICKED";
+    case StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST:
+      return "STATUS_CHANGE_REASON_NODE_LOST";
     case StatusChangeReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -302,6 +320,16 @@ export interface UserStatus {
   changedAtMs: bigint;
   /** Why the change that produced `version` happened. */
   reason: StatusChangeReason;
+  /**
+   * The generation of the server's presence state that `version` counts in.
+   * It changes only when that state starts afresh (a server whose state is
+   * not persisted restarted, or a cluster's shared store lost its data), and
+   * versions then start again from 1. A receiver compares versions only
+   * within one epoch: a status with an epoch other than the one it keeps for
+   * the user replaces what it keeps, whatever the version. 0 means the server
+   * does not announce epochs.
+   */
+  epoch: bigint;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -419,6 +447,7 @@ function createBaseUserStatus(): UserStatus {
     version: 0n,
     changedAtMs: 0n,
     reason: 0,
+    epoch: 0n,
     _unknownFields: {},
   };
 }
@@ -451,6 +480,12 @@ export const UserStatus: MessageFns<UserStatus> = {
     }
     if (message.reason !== 0) {
       writer.uint32(56).int32(message.reason);
+    }
+    if (message.epoch !== 0n) {
+      if (BigInt.asUintN(64, message.epoch) !== message.epoch) {
+        throw new globalThis.Error("value provided for field message.epoch of type uint64 too large");
+      }
+      writer.uint32(64).uint64(message.epoch);
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -532,6 +567,14 @@ export const UserStatus: MessageFns<UserStatus> = {
             message.reason = reader.int32() as any;
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.epoch = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -581,6 +624,7 @@ export const UserStatus: MessageFns<UserStatus> = {
         ? BigInt(object.changed_at_ms)
         : 0n,
       reason: isSet(object.reason) ? statusChangeReasonFromJSON(object.reason) : 0,
+      epoch: isSet(object.epoch) ? BigInt(object.epoch) : 0n,
     };
   },
 
@@ -607,6 +651,9 @@ export const UserStatus: MessageFns<UserStatus> = {
     if (message.reason !== 0) {
       obj.reason = statusChangeReasonToJSON(message.reason);
     }
+    if (message.epoch !== 0n) {
+      obj.epoch = message.epoch.toString();
+    }
     return obj;
   },
 
@@ -624,6 +671,7 @@ export const UserStatus: MessageFns<UserStatus> = {
       ? BigInt(object.changedAtMs)
       : 0n;
     message.reason = object.reason ?? 0;
+    message.epoch = (object.epoch !== undefined && object.epoch !== null) ? BigInt(object.epoch) : 0n;
     return message;
   },
 };
