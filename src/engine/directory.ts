@@ -32,7 +32,8 @@ export class InMemoryUserDirectory implements UserDirectory {
  * auto-notification is on): `friendsOf(u)` is everyone who receives u's changes.
  */
 export interface FriendsSource {
-  friendsOf(userId: string): Iterable<string>;
+  /** A source shared by many nodes answers asynchronously. */
+  friendsOf(userId: string): Iterable<string> | Promise<Iterable<string>>;
 }
 
 /** Symmetric friendships held in memory. */

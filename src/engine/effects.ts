@@ -6,7 +6,7 @@ import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { errorFrame } from "../protocol/error-handling.js";
 import type { Change } from "./fan-out.js";
-import type { ConnectionId } from "./store.js";
+import { StoreUnavailableError, type ConnectionId } from "./store.js";
 
 /** What the transport must do. */
 export type EngineEffect =
@@ -38,13 +38,19 @@ export class EventScope {
   }
 
   /**
-   * After a failure, answers the request still unanswered with INTERNAL_ERROR,
-   * which keeps the connection and tells the client to retry with backoff. The
-   * spec keeps retry_after_ms for FREQUENCY_LIMIT, so it is 0 here.
+   * After a failure, answers the request still unanswered; the connection
+   * stays. A store that cannot be reached says when to retry
+   * (TEMPORARILY_UNAVAILABLE); anything else is INTERNAL_ERROR, retried with
+   * backoff.
    */
-  failed(): void {
+  failed(error: unknown): void {
     if (!this.pending) return;
-    this.send(this.pending.connectionId, errorFrame(this.pending.requestId, ErrorCode.ERROR_CODE_INTERNAL_ERROR, "presence store unavailable"));
+    const { connectionId, requestId } = this.pending;
+    const frame =
+      error instanceof StoreUnavailableError
+        ? errorFrame(requestId, ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE, "presence store unreachable", error.retryAfterMs)
+        : errorFrame(requestId, ErrorCode.ERROR_CODE_INTERNAL_ERROR, "presence store failed");
+    this.send(connectionId, frame);
   }
 }
 

@@ -9,7 +9,7 @@
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/session.js";
-import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { StatusChangeReason, type Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { PresenceWireError } from "../codec/errors.js";
 import { closesConnection, errorFrame, type ErrorContext } from "../protocol/error-handling.js";
 import { operationClassOf } from "../protocol/requests.js";
@@ -18,7 +18,7 @@ import type { Clock, TimerHandle, Timers } from "./clock.js";
 import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
 import { EffectDelivery, EventScope, type EffectSink, type EngineEffect } from "./effects.js";
-import { collectNotifications } from "./fan-out.js";
+import { collectNotifications, type Outbox } from "./fan-out.js";
 import { Lanes } from "./lanes.js";
 import { InMemoryPresenceStore } from "./memory-store.js";
 import * as operations from "./operations.js";
@@ -26,7 +26,7 @@ import { PresenceState } from "./state.js";
 import type { ConnectionId, PresenceStore } from "./store.js";
 import { statusOf, type UserState } from "./user-state.js";
 
-export type { ConnectionId, EffectSink, EngineEffect };
+export type { ConnectionId, EffectSink, EngineEffect, Outbox };
 
 /** Checks a login token; returns the error code to refuse it with, or undefined to accept. */
 export type Authenticate = (userId: string, token: string, nowMs: number) => ErrorCode | undefined;
@@ -45,6 +45,12 @@ export interface PresenceEngineOptions {
   /** This node's name in device records, unique among the nodes sharing a store. */
   nodeId?: string;
   /**
+   * Hands another node the notifications for the connections it holds
+   * (cluster mode: it delivers them with `deliverRelayed`). Without it they
+   * are dropped: one node alone has no other node's connections to reach.
+   */
+  relay?: (nodeId: string, outbox: Outbox) => void;
+  /**
    * Told of every failure inside an event (a store that fails or stays
    * contended): a request is answered INTERNAL_ERROR besides, a connection
    * loss or timer has no one to answer. Defaults to ignoring them.
@@ -59,6 +65,8 @@ interface Connection {
   readonly id: ConnectionId;
   /** Set by a successful login. */
   userId: string | undefined;
+  /** The device the login registered, to register it again when a shared store lost it. */
+  device: { deviceId: string; platform: Platform } | undefined;
   /** The user whose lane the connection's events take: the one it logged in, or is logging in, as. */
   laneUser: string | undefined;
   lastReceivedMs: number;
@@ -81,6 +89,9 @@ export class PresenceEngine {
   private readonly lanes = new Lanes();
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly retentionTimers = new Map<string, TimerHandle>();
+  private readonly relay: (nodeId: string, outbox: Outbox) => void;
+  /** The version of each user last notified to this node's connections: what a resynchronization compares with. */
+  private readonly delivered = new Map<string, bigint>();
   private nextDeviceNumber = 1;
 
   constructor(options: PresenceEngineOptions) {
@@ -92,6 +103,7 @@ export class PresenceEngine {
     this.onError = options.onError ?? (() => undefined);
     this.delivery = new EffectDelivery(options.sink, this.onError);
     this.nodeId = options.nodeId ?? "local";
+    this.relay = options.relay ?? (() => undefined);
     const store = options.store ?? new InMemoryPresenceStore();
     this.state = new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), this.config.limits);
   }
@@ -101,7 +113,7 @@ export class PresenceEngine {
   /** A transport connection opened. It must log in within `loginTimeoutMs`. */
   connect(connectionId: ConnectionId): void {
     if (this.connections.has(connectionId)) throw new EngineError(`connection ${connectionId} is already open`);
-    const connection: Connection = { id: connectionId, userId: undefined, laneUser: undefined, lastReceivedMs: this.now(), timer: undefined, closed: false };
+    const connection: Connection = { id: connectionId, userId: undefined, device: undefined, laneUser: undefined, lastReceivedMs: this.now(), timer: undefined, closed: false };
     connection.timer = this.timers.schedule(this.config.limits.loginTimeoutMs, () =>
       this.event(connection, async (scope) => {
         if (connection.userId !== undefined) return;
@@ -168,6 +180,62 @@ export class PresenceEngine {
     return this.lanes.idle();
   }
 
+  // ---- Cluster API: what a node sharing its store with others is told ----
+
+  /** Notifications another node relayed for connections of this one; resolves once handed to the sink. */
+  deliverRelayed(outbox: Outbox): Promise<void> {
+    const delivered: Promise<void>[] = [];
+    for (const [connectionId, statuses] of outbox) {
+      const connection = this.connections.get(connectionId);
+      // Behind the connection's earlier events, so a notification never overtakes its login's answer.
+      if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.notify(scope, new Map([[connectionId, statuses]]))));
+    }
+    return Promise.all(delivered).then(() => undefined);
+  }
+
+  /**
+   * Removes the devices a dead node held for these users: one change each
+   * (reason NODE_LOST), notified like any other. Users whose devices are
+   * elsewhere, or already gone, are left as they are, so running it twice
+   * changes nothing.
+   */
+  evictNode(nodeId: string, userIds: Iterable<string>): Promise<void> {
+    const evictions = [...userIds].map((userId) =>
+      this.event(undefined, (scope) => this.removeDevices(scope, userId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST, (user) => user.removeNode(nodeId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST)), [userLane(userId)]),
+    );
+    return Promise.all(evictions).then(() => undefined);
+  }
+
+  /** Clears a subscriber's list if its retention deadline (kept in the store) has passed: for deadlines whose node died. */
+  expireRetention(userId: string): Promise<void> {
+    return this.event(undefined, async () => void (await this.state.expireRetention(userId, this.now())), [userLane(userId)]);
+  }
+
+  /**
+   * After this node's link to the shared store was interrupted: registers
+   * again every device whose record lost it (the store restarted, or another
+   * node took this one for dead), and pushes each connection the statuses it
+   * is entitled to that changed since this node last delivered them, since
+   * notifications published meanwhile are lost. A store that started afresh
+   * (another epoch) makes every status new.
+   */
+  resynchronize(epochChanged: boolean): Promise<void> {
+    if (epochChanged) this.delivered.clear();
+    const byUser = new Map<string, Connection[]>();
+    for (const connection of this.connections.values()) {
+      if (connection.userId === undefined) continue;
+      const list = byUser.get(connection.userId);
+      if (list) list.push(connection);
+      else byUser.set(connection.userId, [connection]);
+    }
+    const registrations = [...byUser].map(([userId, connections]) =>
+      this.event(undefined, (scope) => this.register(scope, userId, connections), [userLane(userId)]),
+    );
+    return Promise.all(registrations)
+      .then(() => Promise.all([...byUser.values()].flat().map((connection) => this.event(connection, (scope) => this.catchUp(scope, connection)))))
+      .then(() => undefined);
+  }
+
   // ---- Events ------------------------------------------------------------
 
   /**
@@ -182,11 +250,14 @@ export class PresenceEngine {
         if (connection?.closed) return;
         await run(scope);
         // Most requests change nothing: no notification pass, not even an empty one.
-        const outbox = scope.changes.size > 0 ? await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes) : [];
-        for (const [connectionId, statuses] of outbox) this.send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
+        if (scope.changes.size > 0) {
+          const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes);
+          this.notify(scope, local);
+          for (const [nodeId, outbox] of remote) this.relay(nodeId, outbox);
+        }
       } catch (error) {
         this.onError(error);
-        scope.failed();
+        scope.failed(error);
       }
       this.delivery.deliver(scope.effects);
     });
@@ -259,6 +330,7 @@ export class PresenceEngine {
       this.close(scope, replacedConnection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
     }
     connection.userId = request.userId;
+    connection.device = { deviceId, platform: request.platform };
     this.cancelRetention(request.userId);
     if (record) scope.changes.set(request.userId, { record, answered: connection.id });
 
@@ -267,7 +339,7 @@ export class PresenceEngine {
     this.scheduleHeartbeatCheck(connection, limits.heartbeatTimeoutMs);
     this.send(scope, connection.id, requestId, {
       $case: "loginResponse",
-      value: { limits: { ...limits }, serverTimeMs: BigInt(nowMs), selfStatus: statusOf(request.userId, record), deviceId },
+      value: { limits: { ...limits }, serverTimeMs: BigInt(nowMs), selfStatus: statusOf(request.userId, record, this.state.store.epoch), deviceId },
     });
   }
 
@@ -332,9 +404,14 @@ export class PresenceEngine {
   private async loseDevice(scope: EventScope, connection: Connection, lossReason: StatusChangeReason): Promise<void> {
     const userId = connection.userId;
     if (userId === undefined) return;
+    await this.removeDevices(scope, userId, lossReason, (user) => user.removeConnection(this.nodeId, connection.id, lossReason));
+  }
+
+  /** One change removing the devices `remove` takes from the user's record; nothing when it takes none. */
+  private async removeDevices(scope: EventScope, userId: string, lossReason: StatusChangeReason, remove: (user: UserState) => boolean): Promise<void> {
     const nowMs = this.now();
     const { record } = await this.state.changeUser(userId, (user) => {
-      if (!user.removeConnection(this.nodeId, connection.id, lossReason)) return { write: false, result: undefined };
+      if (!remove(user)) return { write: false, result: undefined };
       user.bump(lossReason, nowMs);
       if (user.devices.length === 0) user.retainUntilMs = nowMs + this.config.limits.subscriptionRetentionMs;
       return { write: true, result: undefined };
@@ -359,6 +436,55 @@ export class PresenceEngine {
     if (handle === undefined) return;
     this.timers.cancel(handle);
     this.retentionTimers.delete(userId);
+  }
+
+  // ---- Notifications and resynchronization ---------------------------------
+
+  private notify(scope: EventScope, outbox: Outbox): void {
+    for (const [connectionId, statuses] of outbox) {
+      for (const status of statuses) this.delivered.set(status.userId, status.version);
+      this.send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
+    }
+  }
+
+  /** Adds back the devices of these connections that the user's record lacks: one change (LOGIN) if any. */
+  private async register(scope: EventScope, userId: string, connections: Connection[]): Promise<void> {
+    const nowMs = this.now();
+    const { result: replaced, record } = await this.state.changeUser(userId, (user) => {
+      const replaced: Connection[] = [];
+      let added = false;
+      for (const connection of connections) {
+        const { deviceId, platform } = connection.device!;
+        const held = user.devices.find((d) => d.deviceId === deviceId);
+        if (held?.nodeId === this.nodeId && held.connectionId === connection.id) continue;
+        // Another connection logged in with this device meanwhile: it is the latest login, this one was replaced.
+        if (held) replaced.push(connection);
+        else {
+          user.addDevice({ deviceId, platform, nodeId: this.nodeId, connectionId: connection.id });
+          added = true;
+        }
+      }
+      if (!added) return { write: false, result: replaced };
+      user.retainUntilMs = undefined;
+      user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, nowMs);
+      return { write: true, result: replaced };
+    });
+    for (const connection of replaced) {
+      scope.send(connection.id, errorFrame(0, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, `device ${connection.device!.deviceId} logged in on another connection`));
+      this.close(scope, connection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
+    }
+    if (record) scope.changes.set(userId, { record, answered: undefined });
+  }
+
+  /** Pushes the connection the statuses it is entitled to whose version this node has not delivered. */
+  private async catchUp(scope: EventScope, connection: Connection): Promise<void> {
+    const userId = connection.userId;
+    if (userId === undefined) return;
+    const entitled = new Set<string>([userId]);
+    if (this.config.plan === "premium" && this.config.featureEnabled) for (const target of (await this.state.store.readSubscriptions(userId)).value ?? []) entitled.add(target);
+    if (this.config.friendAutoNotify) for (const friend of await this.friends.friendsOf(userId)) entitled.add(friend);
+    const statuses = (await this.state.statuses([...entitled])).filter((status): status is UserStatus => status !== undefined && status.version !== this.delivered.get(status.userId));
+    if (statuses.length > 0) this.notify(scope, new Map([[connection.id, statuses]]));
   }
 
   // ---- Helpers -----------------------------------------------------------

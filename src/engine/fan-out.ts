@@ -2,7 +2,9 @@
 // connections, to the connections of its subscribers (premium plan and
 // feature switch on) and of its friends (friend switch on); each receiving
 // connection gets one notification per event with each user at most once.
-// Only connections this node holds are served here; another node's are its own.
+// Device records name the node holding each connection, so the node where a
+// change happened knows every receiver: its own it serves, the others' it
+// relays to their nodes, one message per node.
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { AppConfig } from "./config.js";
 import type { FriendsSource } from "./directory.js";
@@ -15,21 +17,32 @@ export interface Change {
   answered: ConnectionId | undefined;
 }
 
-/** The notifications an event's changes make, by receiving connection: two reads at most, none without receivers; `changes` is not empty. */
+/** Notifications by receiving connection. */
+export type Outbox = Map<ConnectionId, UserStatus[]>;
+
+/** The notifications an event's changes make: this node's, and each other node's. */
+export interface Notifications {
+  local: Outbox;
+  remote: Map<string, Outbox>;
+}
+
+/** Two reads at most, none without receivers; `changes` is not empty. */
 export async function collectNotifications(
   config: AppConfig,
   store: PresenceStore,
   friends: FriendsSource,
   nodeId: string,
   changes: ReadonlyMap<string, Change>,
-): Promise<Map<ConnectionId, UserStatus[]>> {
-  const outbox = new Map<ConnectionId, UserStatus[]>();
+): Promise<Notifications> {
   const changed = [...changes.values()];
   const subscribersEntitled = config.plan === "premium" && config.featureEnabled;
-  const subscribers = subscribersEntitled ? await store.subscribersOf(changed.map((c) => c.record.userId)) : [];
+  const [subscribers, friendLists] = await Promise.all([
+    subscribersEntitled ? store.subscribersOf(changed.map((c) => c.record.userId)) : [],
+    config.friendAutoNotify ? Promise.all(changed.map((c) => friends.friendsOf(c.record.userId))) : [],
+  ]);
   const receivers = changed.map(({ record: { userId } }, i) => {
     const set = new Set<string>(subscribers[i]);
-    if (config.friendAutoNotify) for (const friend of friends.friendsOf(userId)) set.add(friend);
+    for (const friend of friendLists[i] ?? []) set.add(friend);
     set.delete(userId);
     return set;
   });
@@ -37,17 +50,21 @@ export async function collectNotifications(
   const devicesOf = new Map<string, readonly DeviceSession[]>();
   if (receiverIds.length > 0) await store.readUsers(receiverIds, (record, i) => devicesOf.set(receiverIds[i]!, record?.devices ?? []));
 
-  const deliver = (connectionId: ConnectionId, status: UserStatus) => {
-    const statuses = outbox.get(connectionId);
+  const notifications: Notifications = { local: new Map(), remote: new Map() };
+  const deliver = (device: DeviceSession, status: UserStatus) => {
+    let outbox = notifications.local;
+    if (device.nodeId !== nodeId) {
+      outbox = notifications.remote.get(device.nodeId) ?? new Map();
+      notifications.remote.set(device.nodeId, outbox);
+    }
+    const statuses = outbox.get(device.connectionId);
     if (statuses) statuses.push(status);
-    else outbox.set(connectionId, [status]);
+    else outbox.set(device.connectionId, [status]);
   };
   changed.forEach(({ record, answered }, i) => {
-    const status = statusOf(record.userId, record);
-    for (const device of record.devices) if (device.nodeId === nodeId && device.connectionId !== answered) deliver(device.connectionId, status);
-    for (const receiver of receivers[i] ?? []) {
-      for (const device of devicesOf.get(receiver) ?? []) if (device.nodeId === nodeId) deliver(device.connectionId, status);
-    }
+    const status = statusOf(record.userId, record, store.epoch);
+    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(device, status);
+    for (const receiver of receivers[i] ?? []) for (const device of devicesOf.get(receiver) ?? []) deliver(device, status);
   });
-  return outbox;
+  return notifications;
 }

@@ -15,6 +15,7 @@ export { InMemoryPresenceStore } from "./memory-store.js";
 export { admit, type RateDecision } from "./rate-limiter.js";
 export { PresenceState } from "./state.js";
 export {
+  StoreContentionError,
   StoreUnavailableError,
   transact,
   type Cell,

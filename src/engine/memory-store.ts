@@ -5,6 +5,9 @@ import type { AppSwitches } from "./config.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "./store.js";
 
 export class InMemoryPresenceStore implements PresenceStore {
+  /** @param epoch announced in every status; a server passes its start time, since its state starts afresh with it. */
+  constructor(readonly epoch = 0n) {}
+
   // Values and revisions apart, so the 500-user query reaches each record in one lookup.
   private readonly users = new Map<string, UserRecord>();
   private readonly lists = new Map<string, readonly string[]>();

@@ -74,7 +74,7 @@ export async function setSelfStatus(context: OperationContext, connectionId: Con
           : StatusChangeReason.STATUS_CHANGE_REASON_CUSTOM_STATUS_SET;
       user.bump(reason, context.nowMs);
     }
-    return { write, result: statusOf(self, user.record()) };
+    return { write, result: statusOf(self, user.record(), context.state.store.epoch) };
   });
   if (record) context.changes.set(self, { record, answered: connectionId });
   return { body: { $case: "setSelfStatusResponse", value: { status } } };

@@ -30,7 +30,7 @@ export class PresenceState {
     const statuses: (UserStatus | undefined)[] = [];
     await this.store.readUsers(userIds, (record, i) => {
       const userId = userIds[i]!;
-      statuses.push(record || this.directory.exists(userId) ? statusOf(userId, record) : undefined);
+      statuses.push(record || this.directory.exists(userId) ? statusOf(userId, record, this.store.epoch) : undefined);
     });
     return statuses;
   }
@@ -41,7 +41,7 @@ export class PresenceState {
     const unknown: string[] = [];
     await this.store.readUsers(userIds, (record, i) => {
       const userId = userIds[i]!;
-      if (record || this.directory.exists(userId)) statuses.push(statusOf(userId, record));
+      if (record || this.directory.exists(userId)) statuses.push(statusOf(userId, record, this.store.epoch));
       else unknown.push(userId);
     });
     return { statuses, unknown };

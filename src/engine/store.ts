@@ -73,6 +73,11 @@ export type StoreWrite =
     };
 
 export interface PresenceStore {
+  /**
+   * The generation of the data (UserStatus.epoch): it changes whenever the
+   * store starts afresh, since versions then start again. 0 announces none.
+   */
+  readonly epoch: bigint;
   readUser(userId: string): Promise<Cell<UserRecord>>;
   /** Hands every record (undefined where none) to `each`, in argument order: one round trip however many ids. */
   readUsers(userIds: readonly string[], each: (record: UserRecord | undefined, index: number) => void): Promise<void>;
@@ -88,8 +93,21 @@ export interface PresenceStore {
   writeSwitches(switches: AppSwitches): Promise<void>;
 }
 
-/** A store that stays unavailable or contended past the retries: answered as an internal error. */
-export class StoreUnavailableError extends Error {}
+/**
+ * The store cannot be reached now (a shared store's link is down): a request
+ * is answered TEMPORARILY_UNAVAILABLE with `retryAfterMs`.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A transition still contended after its attempts: answered as an internal error (retry with backoff). */
+export class StoreContentionError extends Error {}
 
 const MAX_ATTEMPTS = 8;
 
@@ -103,5 +121,5 @@ export async function transact<T>(store: PresenceStore, attempt: () => Promise<{
     const { writes, result } = await attempt();
     if (writes.length === 0 || (await store.commit(writes))) return result;
   }
-  throw new StoreUnavailableError(`no commit after ${MAX_ATTEMPTS} attempts`);
+  throw new StoreContentionError(`no commit after ${MAX_ATTEMPTS} attempts`);
 }

@@ -45,6 +45,20 @@ export class UserState {
     const index = this.devices.findIndex((d) => d.connectionId === connectionId && d.nodeId === nodeId);
     if (index < 0) return false;
     this.devices.splice(index, 1);
+    this.afterRemoval(reason);
+    return true;
+  }
+
+  /** Removes every device held by a node (one that died), like `removeConnection`; false when it held none. */
+  removeNode(nodeId: string, reason: StatusChangeReason): boolean {
+    const before = this.devices.length;
+    for (let i = this.devices.length - 1; i >= 0; i--) if (this.devices[i]!.nodeId === nodeId) this.devices.splice(i, 1);
+    if (this.devices.length === before) return false;
+    this.afterRemoval(reason);
+    return true;
+  }
+
+  private afterRemoval(reason: StatusChangeReason): void {
     if (this.devices.length === 0) {
       this.disconnectedType =
         reason === StatusChangeReason.STATUS_CHANGE_REASON_LOGOUT
@@ -52,7 +66,6 @@ export class UserState {
           : UserStatusType.USER_STATUS_TYPE_OFFLINE;
       this.customStatus = "";
     }
-    return true;
   }
 
   /** Records one visible change. */
@@ -69,7 +82,7 @@ export class UserState {
 }
 
 /** The status a record publishes; a known user without a record has never logged in (UNLOGINED, version 0). */
-export function statusOf(userId: string, record: UserRecord | undefined, epoch = 0n): UserStatus {
+export function statusOf(userId: string, record: UserRecord | undefined, epoch: bigint): UserStatus {
   return {
     userId,
     statusType: !record ? UserStatusType.USER_STATUS_TYPE_UNLOGINED : record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,

@@ -7,6 +7,7 @@ import { StatusChangeReason, UserStatusType } from "../../generated/ts-proto/pre
 import {
   PresenceEngine,
   simulatedTime,
+  StoreContentionError,
   StoreUnavailableError,
   type EngineEffect,
   type PresenceStore,
@@ -29,11 +30,17 @@ const record = (userId: string, version: bigint): UserRecord => ({
 /** A store in front of another that can fail, refuse commits as if another node had written first, and answer late. */
 class ScriptedStore implements PresenceStore {
   failing = false;
+  /** Fails every call as a store whose link is down. */
+  unreachable = false;
   conflicts = 0;
   /** Each call answers after up to this many turns of the event loop, chosen at random. */
   maxDelay = 0;
 
   constructor(readonly inner: PresenceStore) {}
+
+  get epoch() {
+    return this.inner.epoch;
+  }
 
   readUser = (userId: string) => this.call(() => this.inner.readUser(userId));
   readUsers = (userIds: readonly string[], each: Parameters<PresenceStore["readUsers"]>[1]) => this.call(() => this.inner.readUsers(userIds, each));
@@ -51,7 +58,8 @@ class ScriptedStore implements PresenceStore {
 
   private async call<T>(run: () => Promise<T>): Promise<T> {
     for (let turns = Math.floor(Math.random() * (this.maxDelay + 1)); turns > 0; turns--) await new Promise((resolve) => setImmediate(resolve));
-    if (this.failing) throw new Error("store unreachable");
+    if (this.failing) throw new Error("store failed");
+    if (this.unreachable) throw new StoreUnavailableError("link down", 1500);
     return run();
   }
 }
@@ -117,6 +125,23 @@ describe.each(STORES)("the engine over a $name store that is slow, contended, sh
     expect(answer(await bench.send("c1", req.setStatus("busy")), "c1")).toMatchObject({ value: { status: { version: 2n } } });
   });
 
+  it("answers an unreachable store with TEMPORARILY_UNAVAILABLE and its retry-after, at login too, and keeps the connection", async () => {
+    const store = new ScriptedStore(create());
+    const bench = new Bench({ store, onError: () => undefined });
+    await bench.login("c1", "alice");
+    store.unreachable = true;
+    const failed = await bench.send("c1", req.setStatus("busy"), 9);
+    expect(framesTo(failed, "c1")).toEqual([
+      { requestId: 9, body: { $case: "error", value: expect.objectContaining({ code: ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE, retryAfterMs: 1500 }) } },
+    ]);
+    expect(closedConnections(failed)).toEqual([]);
+    bench.connect("c2");
+    const login = errorOf(answer(await bench.send("c2", req.login("bob")), "c2"));
+    expect(login).toMatchObject({ code: ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE, retryAfterMs: 1500 });
+    store.unreachable = false;
+    expect(answer(await bench.send("c2", req.login("bob")), "c2").$case).toBe("loginResponse");
+  });
+
   it("retries a commit another writer beat, and gives up with INTERNAL_ERROR past the bound", async () => {
     const store = new ScriptedStore(create());
     const errors: unknown[] = [];
@@ -128,7 +153,7 @@ describe.each(STORES)("the engine over a $name store that is slow, contended, sh
     store.conflicts = 100;
     expect(errorOf(answer(await bench.send("c1", req.setStatus("away")), "c1")).code).toBe(ErrorCode.ERROR_CODE_INTERNAL_ERROR);
     store.conflicts = 0;
-    expect(errors).toEqual([expect.any(StoreUnavailableError)]);
+    expect(errors).toEqual([expect.any(StoreContentionError)]);
     expect((await bench.engine.statusOf("alice"))?.customStatus).toBe("busy");
   });
 
