@@ -1,5 +1,8 @@
 // A test bench around PresenceEngine: simulated time, collected effects, the
 // stores every engine test runs against, and builders for request frames.
+import { spawnSync } from "node:child_process";
+import { Redis } from "ioredis";
+import { afterAll } from "vitest";
 import type { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { Platform, StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
@@ -16,9 +19,34 @@ import {
   type PresenceStore,
   type SimulatedTimers,
 } from "../../src/engine/index.js";
+import { ClusterKeys } from "../../src/cluster/keys.js";
+import { RedisPresenceStore } from "../../src/cluster/redis-store.js";
+import { startLocalRedis } from "../../scripts/local-redis.js";
 
 /** The stores the rule tests, traces and property test run against: a new store is one more line. */
 export const STORES: { name: string; create: () => PresenceStore }[] = [{ name: "in-memory", create: () => new InMemoryPresenceStore() }];
+
+// The Redis store runs the same tests against a real redis-server of this test file's own
+// (CI installs it; a developer without it sees only the in-memory store). Each store gets fresh keys.
+if (hasRedisServer()) {
+  const redis = await startLocalRedis();
+  const client = new Redis(redis.url, { lazyConnect: false });
+  afterAll(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+  let stores = 0;
+  STORES.push({
+    name: "redis",
+    create: () => new RedisPresenceStore(client, { keys: new ClusterKeys(`t${++stores}:`), nodeId: "local", rateWindowTtlMs: 60_000 }),
+  });
+}
+
+function hasRedisServer(): boolean {
+  if (spawnSync("redis-server", ["--version"]).status === 0) return true;
+  if (process.env.CI) throw new Error("redis-server is not installed (apt-get install redis-server)");
+  return false;
+}
 
 export type Body = NonNullable<Frame["body"]>;
 

@@ -1,0 +1,262 @@
+// The presence store shared by the nodes of a cluster, in Redis. Each cell is
+// a string "<revision>:<payload>"; `commit` is one generic compare-and-set
+// script over one user's cells (it knows nothing of presence, so the rules
+// stay in TypeScript, see src/engine/store.ts). Revisions come from a
+// per-user counter, so a cell deleted and written again never repeats one.
+//
+// The reverse index (who subscribes U) lives with U, in another slot than the
+// subscriber's list, so it cannot change in the same script. It is kept a
+// superset: targets are added before the list commits (and the new ones again
+// after, in case a removal by a transition that committed just before ours
+// arrived late), and removed after, so a crash between the two leaves an
+// extra entry (a notification the subscriber did not ask for), never a
+// missing one (a lost notification). The retention schedule and the node's
+// user index are written before the commit for the same reason.
+import { Redis, ReplyError } from "ioredis";
+import type { AppSwitches } from "../engine/config.js";
+import { StoreUnavailableError, type Cell, type PresenceStore, type StoreWrite, type UserRecord } from "../engine/store.js";
+import type { OperationClass } from "../protocol/requests.js";
+import type { ClusterKeys } from "./keys.js";
+import { decodeRecord, encodeRecord } from "./records.js";
+
+// KEYS[1] the user's revision counter, KEYS[2..] the cells; ARGV per cell:
+// the revision read, the payload ("" deletes), a TTL in ms (0: none).
+// Returns 0 when a cell moved, else 1 followed by every cell's previous value.
+const COMPARE_AND_SET = `
+local previous = {}
+for i = 2, #KEYS do
+  local current = redis.call('GET', KEYS[i])
+  local revision = 0
+  if current then revision = tonumber(string.match(current, '^(%d+):')) end
+  if revision ~= tonumber(ARGV[(i - 2) * 3 + 1]) then return 0 end
+  previous[i - 1] = current or ''
+end
+for i = 2, #KEYS do
+  local payload = ARGV[(i - 2) * 3 + 2]
+  local ttl = tonumber(ARGV[(i - 2) * 3 + 3])
+  if payload == '' then
+    redis.call('DEL', KEYS[i])
+  else
+    local value = redis.call('INCR', KEYS[1]) .. ':' .. payload
+    if ttl > 0 then redis.call('SET', KEYS[i], value, 'PX', ttl) else redis.call('SET', KEYS[i], value) end
+  end
+end
+return {1, unpack(previous)}
+`;
+
+type CasClient = Redis & { presenceCompareAndSet(numKeys: number, ...args: (string | number)[]): Promise<0 | [1, ...string[]]> };
+
+export interface RedisStoreOptions {
+  keys: ClusterKeys;
+  /** This node's id: the users with a device here are indexed under it, for whoever reaps it. */
+  nodeId: string;
+  /** How long a rate window outlives its last request; at least the rate-limit window. */
+  rateWindowTtlMs: number;
+  /** Said to clients (retry_after_ms) while Redis cannot be reached. */
+  retryAfterMs?: number;
+}
+
+export class RedisPresenceStore implements PresenceStore {
+  private currentEpoch = 0n;
+  private readonly redis: CasClient;
+  private readonly keys: ClusterKeys;
+  /** Users this node already indexed under its id (since the store's last start afresh). */
+  private readonly indexed = new Set<string>();
+  /** Targets added to reverse indexes by commits that lost, per subscriber: removed once a list commits without them. */
+  private readonly unconfirmed = new Map<string, Set<string>>();
+
+  constructor(
+    redis: Redis,
+    private readonly options: RedisStoreOptions,
+  ) {
+    this.keys = options.keys;
+    redis.defineCommand("presenceCompareAndSet", { lua: COMPARE_AND_SET });
+    this.redis = redis as CasClient;
+  }
+
+  get epoch(): bigint {
+    return this.currentEpoch;
+  }
+
+  /**
+   * Adopts the shared state's epoch, starting one (the current time) if
+   * Redis has none: at start and after every reconnection. Resolves whether
+   * it changed, i.e. the shared state started afresh since this node last looked.
+   */
+  async refreshEpoch(): Promise<boolean> {
+    const epoch = BigInt(await this.call(async () => {
+      await this.redis.set(this.keys.epoch, String(Date.now()), "NX");
+      return (await this.redis.get(this.keys.epoch)) ?? "0";
+    }));
+    const changed = epoch !== this.currentEpoch;
+    this.currentEpoch = epoch;
+    if (changed) this.indexed.clear();
+    return changed;
+  }
+
+  async readUser(userId: string): Promise<Cell<UserRecord>> {
+    const raw = await this.call(() => this.redis.get(this.keys.user(userId)));
+    const { revision, payload } = split(raw);
+    return { value: payload === undefined ? undefined : decodeRecord(userId, payload), revision };
+  }
+
+  async readUsers(userIds: readonly string[], each: (record: UserRecord | undefined, index: number) => void): Promise<void> {
+    if (userIds.length === 0) return;
+    // One pipeline: a single round trip, on one Redis or across a cluster's slots.
+    const replies = await this.call(() => {
+      const pipeline = this.redis.pipeline();
+      for (const userId of userIds) pipeline.get(this.keys.user(userId));
+      return pipeline.exec();
+    });
+    for (let i = 0; i < userIds.length; i++) {
+      const payload = split(result(replies, i) as string | null).payload;
+      each(payload === undefined ? undefined : decodeRecord(userIds[i]!, payload), i);
+    }
+  }
+
+  async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {
+    const { revision, payload } = split(await this.call(() => this.redis.get(this.keys.subscriptions(userId))));
+    return { value: payload === undefined ? undefined : (JSON.parse(payload) as string[]), revision };
+  }
+
+  async subscribersOf(userIds: readonly string[]): Promise<string[][]> {
+    const replies = await this.call(() => {
+      const pipeline = this.redis.pipeline();
+      for (const userId of userIds) pipeline.smembers(this.keys.subscribers(userId));
+      return pipeline.exec();
+    });
+    return userIds.map((_, i) => result(replies, i) as string[]);
+  }
+
+  async readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]> {
+    if (operations.length === 0) return [];
+    const raws = await this.call(() => this.redis.mget(operations.map((operation) => this.keys.rate(userId, operation))));
+    return raws.map((raw) => {
+      const { revision, payload } = split(raw);
+      return { value: payload === undefined ? undefined : (JSON.parse(payload) as number[]), revision };
+    });
+  }
+
+  async commit(writes: readonly StoreWrite[]): Promise<boolean> {
+    if (writes.length === 0) return true;
+    const userId = writes[0]!.userId;
+    if (writes.some((write) => write.userId !== userId)) throw new Error("a commit touches one user's cells (one Redis Cluster slot)");
+    await this.beforeCommit(writes);
+    const keys = [this.keys.revisions(userId), ...writes.map((write) => this.keyOf(write))];
+    const args = writes.flatMap((write) => [write.revision, this.payloadOf(write), write.kind === "rate" && write.value.length > 0 ? this.options.rateWindowTtlMs : 0]);
+    const reply = await this.call(() => this.redis.presenceCompareAndSet(keys.length, ...keys, ...args));
+    if (reply === 0) return false;
+    await this.afterCommit(writes, reply.slice(1) as string[]);
+    return true;
+  }
+
+  async readSwitches(): Promise<Partial<AppSwitches>> {
+    const raw = await this.call(() => this.redis.get(this.keys.switches));
+    return raw ? (JSON.parse(raw) as Partial<AppSwitches>) : {};
+  }
+
+  /** Stores the switches and tells every node (each re-reads them). */
+  async writeSwitches(switches: AppSwitches): Promise<void> {
+    await this.call(() => this.redis.multi().set(this.keys.switches, JSON.stringify(switches)).publish(this.keys.controlChannel, "switches").exec());
+  }
+
+  /** Users whose retention deadline has passed, at most `limit`. */
+  async dueRetentions(nowMs: number, limit: number): Promise<string[]> {
+    return this.call(() => this.redis.zrangebyscore(this.keys.retention, "-inf", nowMs, "LIMIT", 0, limit));
+  }
+
+  /** Drops the given users from the retention schedule unless a later deadline replaced theirs. */
+  async settleRetentions(userIds: readonly string[], nowMs: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.call(() => this.redis.eval(SETTLE_RETENTIONS, 1, this.keys.retention, nowMs, ...userIds));
+  }
+
+  /** Redis answers; used by health checks. */
+  get reachable(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  private async beforeCommit(writes: readonly StoreWrite[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const write of writes) {
+      if (write.kind === "subscriptions") {
+        let pending = this.unconfirmed.get(write.userId);
+        if (!pending) this.unconfirmed.set(write.userId, (pending = new Set()));
+        for (const target of write.value) {
+          pipeline.sadd(this.keys.subscribers(target), write.userId);
+          pending.add(target);
+        }
+      } else if (write.kind === "user") {
+        if (write.value.retainUntilMs !== undefined) pipeline.zadd(this.keys.retention, write.value.retainUntilMs, write.userId);
+        if (!this.indexed.has(write.userId) && write.value.devices.some((d) => d.nodeId === this.options.nodeId)) {
+          pipeline.sadd(this.keys.nodeUsers(this.options.nodeId), write.userId);
+          this.indexed.add(write.userId);
+        }
+      }
+    }
+    if (pipeline.length > 0) check(await this.call(() => pipeline.exec()));
+  }
+
+  private async afterCommit(writes: readonly StoreWrite[], previous: readonly string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    writes.forEach((write, i) => {
+      if (write.kind !== "subscriptions") return;
+      const next = new Set(write.value);
+      const gone = new Set(this.unconfirmed.get(write.userId));
+      this.unconfirmed.delete(write.userId);
+      const payload = split(previous[i] || null).payload;
+      const before = new Set(payload === undefined ? [] : (JSON.parse(payload) as string[]));
+      for (const target of before) gone.add(target);
+      for (const target of gone) if (!next.has(target)) pipeline.srem(this.keys.subscribers(target), write.userId);
+      for (const target of next) if (!before.has(target)) pipeline.sadd(this.keys.subscribers(target), write.userId);
+    });
+    if (pipeline.length > 0) check(await this.call(() => pipeline.exec()));
+  }
+
+  private keyOf(write: StoreWrite): string {
+    if (write.kind === "user") return this.keys.user(write.userId);
+    if (write.kind === "subscriptions") return this.keys.subscriptions(write.userId);
+    return this.keys.rate(write.userId, write.operation);
+  }
+
+  private payloadOf(write: StoreWrite): string {
+    if (write.kind === "user") return encodeRecord(write.value);
+    return write.value.length === 0 ? "" : JSON.stringify(write.value);
+  }
+
+  /** Runs a Redis call; a lost or refused link becomes StoreUnavailableError, a Redis error stays what it is. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ReplyError) throw error;
+      throw new StoreUnavailableError(`redis unreachable: ${error instanceof Error ? error.message : String(error)}`, this.options.retryAfterMs ?? 1000);
+    }
+  }
+}
+
+const SETTLE_RETENTIONS = `
+for i = 2, #ARGV do
+  local deadline = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if deadline and tonumber(deadline) <= tonumber(ARGV[1]) then redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
+return 1
+`;
+
+function split(raw: string | null): { revision: number; payload: string | undefined } {
+  if (raw === null || raw === "") return { revision: 0, payload: undefined };
+  const colon = raw.indexOf(":");
+  return { revision: Number(raw.slice(0, colon)), payload: raw.slice(colon + 1) };
+}
+
+type PipelineReplies = [error: Error | null, result: unknown][] | null;
+
+function result(replies: PipelineReplies, index: number): unknown {
+  const [error, value] = replies?.[index] ?? [new Error("no reply"), undefined];
+  if (error) throw error;
+  return value;
+}
+
+function check(replies: PipelineReplies): void {
+  for (let i = 0; i < (replies?.length ?? 0); i++) result(replies, i);
+}
