@@ -12,12 +12,13 @@
 // extra entry (a notification the subscriber did not ask for), never a
 // missing one (a lost notification). The retention schedule and the node's
 // user index are written before the commit for the same reason.
-import { Redis, ReplyError } from "ioredis";
+import type { Redis } from "ioredis";
 import type { AppSwitches } from "../engine/config.js";
-import { StoreUnavailableError, type Cell, type PresenceStore, type StoreWrite, type UserRecord } from "../engine/store.js";
+import type { Cell, PresenceStore, StoreWrite, UserRecord } from "../engine/store.js";
 import type { OperationClass } from "../protocol/requests.js";
 import type { ClusterKeys } from "./keys.js";
 import { decodeRecord, encodeRecord } from "./records.js";
+import { callRedis, checkReplies, replyOf } from "./redis-calls.js";
 
 // KEYS[1] the user's revision counter, KEYS[2..] the cells; ARGV per cell:
 // the revision read, the payload ("" deletes), a TTL in ms (0: none).
@@ -109,7 +110,7 @@ export class RedisPresenceStore implements PresenceStore {
       return pipeline.exec();
     });
     for (let i = 0; i < userIds.length; i++) {
-      const payload = split(result(replies, i) as string | null).payload;
+      const payload = split(replyOf(replies, i) as string | null).payload;
       each(payload === undefined ? undefined : decodeRecord(userIds[i]!, payload), i);
     }
   }
@@ -125,7 +126,7 @@ export class RedisPresenceStore implements PresenceStore {
       for (const userId of userIds) pipeline.smembers(this.keys.subscribers(userId));
       return pipeline.exec();
     });
-    return userIds.map((_, i) => result(replies, i) as string[]);
+    return userIds.map((_, i) => replyOf(replies, i) as string[]);
   }
 
   async readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]> {
@@ -194,7 +195,7 @@ export class RedisPresenceStore implements PresenceStore {
         }
       }
     }
-    if (pipeline.length > 0) check(await this.call(() => pipeline.exec()));
+    if (pipeline.length > 0) checkReplies(await this.call(() => pipeline.exec()));
   }
 
   private async afterCommit(writes: readonly StoreWrite[], previous: readonly string[]): Promise<void> {
@@ -210,7 +211,7 @@ export class RedisPresenceStore implements PresenceStore {
       for (const target of gone) if (!next.has(target)) pipeline.srem(this.keys.subscribers(target), write.userId);
       for (const target of next) if (!before.has(target)) pipeline.sadd(this.keys.subscribers(target), write.userId);
     });
-    if (pipeline.length > 0) check(await this.call(() => pipeline.exec()));
+    if (pipeline.length > 0) checkReplies(await this.call(() => pipeline.exec()));
   }
 
   private keyOf(write: StoreWrite): string {
@@ -224,14 +225,8 @@ export class RedisPresenceStore implements PresenceStore {
     return write.value.length === 0 ? "" : JSON.stringify(write.value);
   }
 
-  /** Runs a Redis call; a lost or refused link becomes StoreUnavailableError, a Redis error stays what it is. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof ReplyError) throw error;
-      throw new StoreUnavailableError(`redis unreachable: ${error instanceof Error ? error.message : String(error)}`, this.options.retryAfterMs ?? 1000);
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return callRedis(run, this.options.retryAfterMs);
   }
 }
 
@@ -247,16 +242,4 @@ function split(raw: string | null): { revision: number; payload: string | undefi
   if (raw === null || raw === "") return { revision: 0, payload: undefined };
   const colon = raw.indexOf(":");
   return { revision: Number(raw.slice(0, colon)), payload: raw.slice(colon + 1) };
-}
-
-type PipelineReplies = [error: Error | null, result: unknown][] | null;
-
-function result(replies: PipelineReplies, index: number): unknown {
-  const [error, value] = replies?.[index] ?? [new Error("no reply"), undefined];
-  if (error) throw error;
-  return value;
-}
-
-function check(replies: PipelineReplies): void {
-  for (let i = 0; i < (replies?.length ?? 0); i++) result(replies, i);
 }

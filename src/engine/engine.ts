@@ -28,6 +28,14 @@ import { statusOf, type UserState } from "./user-state.js";
 
 export type { ConnectionId, EffectSink, EngineEffect, Outbox };
 
+/** What one node tells another about the connections the other holds. */
+export interface Relayed {
+  /** Notifications, by receiving connection. */
+  outbox: Outbox;
+  /** Connections whose device logged in again elsewhere: each is sent REPLACED_BY_NEW_LOGIN and closed. */
+  replaced: ConnectionId[];
+}
+
 /** Checks a login token; returns the error code to refuse it with, or undefined to accept. */
 export type Authenticate = (userId: string, token: string, nowMs: number) => ErrorCode | undefined;
 
@@ -45,11 +53,11 @@ export interface PresenceEngineOptions {
   /** This node's name in device records, unique among the nodes sharing a store. */
   nodeId?: string;
   /**
-   * Hands another node the notifications for the connections it holds
-   * (cluster mode: it delivers them with `deliverRelayed`). Without it they
-   * are dropped: one node alone has no other node's connections to reach.
+   * Hands another node what concerns the connections it holds (cluster
+   * mode: it applies it with `deliverRelayed`). Without it that is dropped:
+   * one node alone has no other node's connections to reach.
    */
-  relay?: (nodeId: string, outbox: Outbox) => void;
+  relay?: (nodeId: string, relayed: Relayed) => void;
   /**
    * Told of every failure inside an event (a store that fails or stays
    * contended): a request is answered INTERNAL_ERROR besides, a connection
@@ -89,7 +97,7 @@ export class PresenceEngine {
   private readonly lanes = new Lanes();
   private readonly connections = new Map<ConnectionId, Connection>();
   private readonly retentionTimers = new Map<string, TimerHandle>();
-  private readonly relay: (nodeId: string, outbox: Outbox) => void;
+  private readonly relay: (nodeId: string, relayed: Relayed) => void;
   /** The version of each user last notified to this node's connections: what a resynchronization compares with. */
   private readonly delivered = new Map<string, bigint>();
   private nextDeviceNumber = 1;
@@ -182,13 +190,17 @@ export class PresenceEngine {
 
   // ---- Cluster API: what a node sharing its store with others is told ----
 
-  /** Notifications another node relayed for connections of this one; resolves once handed to the sink. */
-  deliverRelayed(outbox: Outbox): Promise<void> {
+  /** What another node relayed for connections of this one; resolves once handed to the sink. */
+  deliverRelayed({ outbox, replaced }: Relayed): Promise<void> {
     const delivered: Promise<void>[] = [];
     for (const [connectionId, statuses] of outbox) {
       const connection = this.connections.get(connectionId);
       // Behind the connection's earlier events, so a notification never overtakes its login's answer.
       if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.notify(scope, new Map([[connectionId, statuses]]))));
+    }
+    for (const connectionId of replaced) {
+      const connection = this.connections.get(connectionId);
+      if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.replace(scope, connection)));
     }
     return Promise.all(delivered).then(() => undefined);
   }
@@ -253,7 +265,7 @@ export class PresenceEngine {
         if (scope.changes.size > 0) {
           const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes);
           this.notify(scope, local);
-          for (const [nodeId, outbox] of remote) this.relay(nodeId, outbox);
+          for (const [nodeId, outbox] of remote) this.relay(nodeId, { outbox, replaced: [] });
         }
       } catch (error) {
         this.onError(error);
@@ -322,13 +334,9 @@ export class PresenceEngine {
       return { write: true, result: { deviceId, replaced } };
     });
     const { deviceId, replaced } = result;
+    if (replaced && replaced.nodeId !== this.nodeId) this.relay(replaced.nodeId, { outbox: new Map(), replaced: [replaced.connectionId] });
     const replacedConnection = replaced?.nodeId === this.nodeId ? this.connections.get(replaced.connectionId) : undefined;
-    if (replacedConnection) {
-      // The login already handed the device to the new connection, so closing the old one removes no device.
-      const message = `device ${deviceId} logged in on another connection`;
-      scope.send(replacedConnection.id, errorFrame(0, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, message));
-      this.close(scope, replacedConnection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
-    }
+    if (replacedConnection) this.replace(scope, replacedConnection);
     connection.userId = request.userId;
     connection.device = { deviceId, platform: request.platform };
     this.cancelRetention(request.userId);
@@ -386,6 +394,13 @@ export class PresenceEngine {
     if (!closesConnection(code, context)) return;
     this.close(scope, connection, code);
     await this.loseDevice(scope, connection, lossReason);
+  }
+
+  /** The connection's device logged in on another connection, which now holds it: closing this one removes no device. */
+  private replace(scope: EventScope, connection: Connection): void {
+    const message = `device ${connection.device?.deviceId ?? ""} logged in on another connection`;
+    scope.send(connection.id, errorFrame(0, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, message));
+    this.close(scope, connection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
   }
 
   /** Closes a connection on this node; its device, if any, is the caller's to remove. */
@@ -469,10 +484,7 @@ export class PresenceEngine {
       user.bump(StatusChangeReason.STATUS_CHANGE_REASON_LOGIN, nowMs);
       return { write: true, result: replaced };
     });
-    for (const connection of replaced) {
-      scope.send(connection.id, errorFrame(0, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, `device ${connection.device!.deviceId} logged in on another connection`));
-      this.close(scope, connection, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
-    }
+    for (const connection of replaced) this.replace(scope, connection);
     if (record) scope.changes.set(userId, { record, answered: undefined });
   }
 

@@ -9,6 +9,8 @@ export {
   type ConnectionId,
   type EffectSink,
   type EngineEffect,
+  type Outbox,
+  type Relayed,
   type PresenceEngineOptions,
 } from "./engine.js";
 export { InMemoryPresenceStore } from "./memory-store.js";

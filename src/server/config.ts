@@ -7,6 +7,9 @@ import { SPEC_LIMITS, type LimitsConfig } from "../protocol/index.js";
 import { DEV_SECRET, MIN_SECRET_LENGTH } from "../token/token.js";
 import type { LogLevel } from "./log.js";
 
+/** The default lease of a cluster node; the longest allowed is 15 s. */
+const DEFAULT_LEASE_TTL_MS = 10_000;
+
 export interface ServerConfig {
   host: string;
   /** 0 picks a free port. */
@@ -25,6 +28,14 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
+  /** Cluster mode: the Redis that nodes share (redis:// or rediss://). Absent: one node, in memory. */
+  redisUrl: string | undefined;
+  /** Cluster mode: a readable name for this node (each start adds a random suffix). Defaults to host name and PID. */
+  nodeId: string | undefined;
+  /** Cluster mode: how long this node's lease lives without renewal (1000..15000 ms). */
+  leaseTtlMs: number;
+  /** Cluster mode: the prefix of every Redis key and channel, so several clusters can share one Redis. */
+  clusterKeyPrefix: string;
 }
 
 /**
@@ -43,6 +54,10 @@ export function defaultServerConfig(): ServerConfig {
     users: [],
     logLevel: "info",
     maxBufferedBytes: 8 * 1024 * 1024,
+    redisUrl: undefined,
+    nodeId: undefined,
+    leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+    clusterKeyPrefix: "presence:",
   };
 }
 
@@ -75,8 +90,9 @@ function parsePlan(name: string, value: string): Plan {
  * Builds the configuration: defaults, then the JSON file (PRESENCE_CONFIG or
  * `file`), then environment variables PRESENCE_HOST, PRESENCE_PORT,
  * PRESENCE_SECRET, PRESENCE_PLAN, PRESENCE_FEATURE_ENABLED,
- * PRESENCE_FRIEND_AUTO_NOTIFY, PRESENCE_LOG_LEVEL and PRESENCE_LIMIT_<NAME>
- * (e.g. PRESENCE_LIMIT_HEARTBEAT_TIMEOUT_MS).
+ * PRESENCE_FRIEND_AUTO_NOTIFY, PRESENCE_LOG_LEVEL, PRESENCE_LIMIT_<NAME>
+ * (e.g. PRESENCE_LIMIT_HEARTBEAT_TIMEOUT_MS), and for cluster mode
+ * PRESENCE_REDIS_URL, PRESENCE_NODE_ID and PRESENCE_LEASE_TTL_MS.
  */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, file = env.PRESENCE_CONFIG): ServerConfig {
   const config = defaultServerConfig();
@@ -102,6 +118,15 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, file = en
   if (env.PRESENCE_PLAN) config.app.plan = parsePlan("PRESENCE_PLAN", env.PRESENCE_PLAN);
   if (env.PRESENCE_FEATURE_ENABLED) config.app.featureEnabled = parseBool("PRESENCE_FEATURE_ENABLED", env.PRESENCE_FEATURE_ENABLED);
   if (env.PRESENCE_FRIEND_AUTO_NOTIFY) config.app.friendAutoNotify = parseBool("PRESENCE_FRIEND_AUTO_NOTIFY", env.PRESENCE_FRIEND_AUTO_NOTIFY);
+  if (env.PRESENCE_REDIS_URL) config.redisUrl = env.PRESENCE_REDIS_URL;
+  if (env.PRESENCE_NODE_ID) config.nodeId = env.PRESENCE_NODE_ID;
+  if (env.PRESENCE_LEASE_TTL_MS) config.leaseTtlMs = parseInteger("PRESENCE_LEASE_TTL_MS", env.PRESENCE_LEASE_TTL_MS, 1000, 15_000);
+  if (config.redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(config.redisUrl)) {
+    throw new ConfigError(`redisUrl (PRESENCE_REDIS_URL) must be a redis:// or rediss:// URL, got ${JSON.stringify(config.redisUrl)}`);
+  }
+  if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < 1000 || config.leaseTtlMs > 15_000) {
+    throw new ConfigError(`leaseTtlMs must be an integer in 1000..15000, got ${JSON.stringify(config.leaseTtlMs)}`);
+  }
   if (env.PRESENCE_LOG_LEVEL) {
     const level = env.PRESENCE_LOG_LEVEL;
     if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`PRESENCE_LOG_LEVEL must be debug, info, warn or error`);

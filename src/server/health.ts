@@ -4,6 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 export interface HealthSource {
   readonly closing: boolean;
+  /** Cluster mode with Redis unreachable: existing connections are served, requests needing Redis are refused with a retry-after. */
+  readonly degraded: boolean;
   readonly connectionCount: number;
   /** When the server started, in Unix ms. */
   readonly startedAtMs: number;
@@ -12,7 +14,7 @@ export interface HealthSource {
 export function handleHttpRequest(health: HealthSource, request: IncomingMessage, response: ServerResponse): void {
   if (request.method === "GET" && request.url === "/healthz") {
     const body = JSON.stringify({
-      status: health.closing ? "shutting-down" : "ok",
+      status: health.closing ? "shutting-down" : health.degraded ? "degraded" : "ok",
       connections: health.connectionCount,
       uptimeMs: Date.now() - health.startedAtMs,
       protocol: "presence.v1",

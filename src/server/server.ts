@@ -4,7 +4,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, type ConnectionId } from "../engine/index.js";
+import { ClusterNode } from "../cluster/node.js";
+import { InMemoryFriends, InMemoryPresenceStore, InMemoryUserDirectory, PresenceEngine, resolveAppConfig, type ConnectionId } from "../engine/index.js";
 import { CLOSE_CODES } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
@@ -24,6 +25,8 @@ export interface PresenceServer {
   readonly port: number;
   readonly engine: PresenceEngine;
   readonly config: ServerConfig;
+  /** In cluster mode, this node's part in the cluster. */
+  readonly cluster: ClusterNode | undefined;
   /** Open connections. */
   readonly connectionCount: number;
   /** Tells every client the server is going away, closes every connection, stops listening. */
@@ -39,8 +42,11 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   let nextConnection = 1;
   let closing = false;
 
-  const friends = new InMemoryFriends();
-  for (const [user, list] of Object.entries(config.friends)) for (const friend of list) friends.befriend(user, friend);
+  const friendPairs = Object.entries(config.friends).flatMap(([user, list]) => list.map((friend) => [user, friend] as const));
+  const cluster: ClusterNode | undefined = config.redisUrl ? await startCluster(config, logger, () => cluster!.friends.befriend(friendPairs)) : undefined;
+  const friends = cluster?.friends ?? new InMemoryFriends();
+  if (friends instanceof InMemoryFriends) for (const [user, friend] of friendPairs) friends.befriend(user, friend);
+  else await friends.befriend(friendPairs);
 
   const timers = new RealTimers();
   const engine: PresenceEngine = new PresenceEngine({
@@ -48,6 +54,10 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     timers,
     config: config.app,
     friends,
+    // One node's state starts afresh with the process, so its start time is the epoch.
+    store: cluster?.store ?? new InMemoryPresenceStore(BigInt(startedAtMs)),
+    nodeId: cluster?.nodeId,
+    relay: cluster?.relay,
     directory: new InMemoryUserDirectory(config.users),
     authenticate: (userId, token, nowMs) => verifyToken(token, userId, config.secret, nowMs),
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
@@ -61,9 +71,13 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     onEnd: (id) => connections.delete(id),
   };
 
+  await cluster?.start(engine);
   const health = {
     get closing() {
       return closing;
+    },
+    get degraded() {
+      return cluster !== undefined && !cluster.healthy;
     },
     get connectionCount() {
       return connections.size;
@@ -98,6 +112,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     port,
     engine,
     config,
+    cluster,
     get connectionCount() {
       return connections.size;
     },
@@ -109,10 +124,26 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.
       await engine.idle();
       timers.cancelAll();
+      await cluster?.close();
       await closeServer(wss, http);
       logger.log("info", "stopped");
     },
   };
+}
+
+async function startCluster(config: ServerConfig, logger: Logger, restoreFriends: () => Promise<void>): Promise<ClusterNode> {
+  const cluster = await ClusterNode.connect({
+    redisUrl: config.redisUrl!,
+    nodeName: config.nodeId,
+    leaseTtlMs: config.leaseTtlMs,
+    keyPrefix: config.clusterKeyPrefix,
+    rateWindowMs: resolveAppConfig(config.app).limits.rateLimitWindowMs,
+    onFreshState: restoreFriends,
+    onError: (error, context) => logger.log("error", `cluster: ${context} failed`, { error: String(error) }),
+    onEvent: (event, fields) => logger.log("info", `cluster: ${event}`, fields),
+  });
+  logger.log("info", "cluster mode", { node: cluster.nodeId, epoch: cluster.store.epoch });
+  return cluster;
 }
 
 function listen(http: Server, port: number, host: string): Promise<void> {

@@ -1,0 +1,139 @@
+// Three server nodes and one real redis-server, in this process: clients on
+// different nodes see one presence world, as with one server.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
+import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import type { PresenceServer, ServerOptions } from "../../src/server/server.js";
+import { startLocalRedis, type LocalRedis } from "../../scripts/local-redis.js";
+import { errorOf, eventually, RawPeer, startServer } from "../e2e/harness.js";
+
+let redis: LocalRedis;
+beforeAll(async () => {
+  redis = await startLocalRedis();
+});
+afterAll(() => redis.stop());
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+let clusters = 0;
+/** `count` nodes sharing a fresh key space of the test's Redis. */
+async function cluster(count: number, options: ServerOptions = {}): Promise<PresenceServer[]> {
+  const prefix = `c${++clusters}`;
+  const nodes: PresenceServer[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = await startServer({ ...options, redisUrl: `${redis.url}`, nodeId: `${prefix}-n${i}`, leaseTtlMs: 1000, clusterKeyPrefix: `${prefix}:` });
+    cleanups.push(() => node.close());
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+async function peer(node: PresenceServer, userId: string, deviceId = "raw"): Promise<RawPeer> {
+  const raw = await RawPeer.open(node.url);
+  cleanups.push(() => raw.close());
+  const answer = await raw.login(userId, undefined, deviceId);
+  expect(answer.body?.$case).toBe("loginResponse");
+  return raw;
+}
+
+const changedStatuses = (frame: Frame): UserStatus[] => (frame.body?.$case === "userStatusChanged" ? frame.body.value.statuses : []);
+const pushOf = (raw: RawPeer, userId: string, match: (status: UserStatus) => boolean = () => true) =>
+  raw.push((frame) => changedStatuses(frame).some((status) => status.userId === userId && match(status)));
+const pushesOf = (raw: RawPeer, userId: string) => raw.frames.flatMap(changedStatuses).filter((status) => status.userId === userId);
+
+describe("three nodes on one Redis", () => {
+  it("subscribes on one node to a user on another and is notified across nodes, each change once", async () => {
+    const [a, b] = await cluster(3);
+    const bob = await peer(b!, "bob");
+    const alice = await peer(a!, "alice");
+    const subscribed = await alice.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["bob"] } });
+    expect(subscribed.body).toMatchObject({ $case: "subscribeUserStatusResponse", value: { statuses: [{ userId: "bob", statusType: UserStatusType.USER_STATUS_TYPE_ONLINE }] } });
+    await bob.request({ $case: "setSelfStatusRequest", value: { customStatus: "on node b" } });
+    const pushed = await pushOf(alice, "bob", (s) => s.customStatus === "on node b");
+    const status = changedStatuses(pushed)[0]!;
+    expect(status.epoch).toBe(a!.cluster!.store.epoch);
+    expect(status.epoch).toBeGreaterThan(0n);
+    bob.close();
+    await pushOf(alice, "bob", (s) => s.statusType === UserStatusType.USER_STATUS_TYPE_OFFLINE);
+    expect(pushesOf(alice, "bob").map((s) => [s.version, s.customStatus])).toEqual([
+      [2n, "on node b"],
+      [3n, ""],
+    ]);
+  });
+
+  it("keeps one status per user over devices on different nodes, and syncs the user's own devices across nodes", async () => {
+    const [a, b, c] = await cluster(3);
+    const phone = await peer(a!, "carol", "phone");
+    const laptop = await peer(b!, "carol", "laptop");
+    await pushOf(phone, "carol", (s) => s.onlineDevices.length === 2);
+    const query = await (await peer(c!, "dave")).request({ $case: "getUserStatusRequest", value: { userIds: ["carol"] } });
+    expect(query.body).toMatchObject({ value: { statuses: [{ onlineDevices: [{ deviceId: "phone" }, { deviceId: "laptop" }] }] } });
+    await laptop.request({ $case: "setSelfStatusRequest", value: { customStatus: "typing" } });
+    await pushOf(phone, "carol", (s) => s.customStatus === "typing");
+    phone.close();
+    await pushOf(laptop, "carol", (s) => s.onlineDevices.length === 1 && s.statusType === UserStatusType.USER_STATUS_TYPE_ONLINE);
+  });
+
+  it("shares one rate-limit budget between two devices of a user on two nodes", async () => {
+    const [a, b] = await cluster(2);
+    const one = await peer(a!, "erin", "one");
+    const two = await peer(b!, "erin", "two");
+    const answers: Frame[] = [];
+    const query = { $case: "getUserStatusRequest" as const, value: { userIds: ["erin", "zed"] } };
+    for (let i = 0; i < 10; i++) answers.push(await one.request(query));
+    for (let i = 0; i < 11; i++) answers.push(await two.request(query));
+    expect(answers.slice(0, 20).every((f) => f.body?.$case === "getUserStatusResponse")).toBe(true);
+    expect(errorOf(answers[20]!)).toMatchObject({ code: ErrorCode.ERROR_CODE_FREQUENCY_LIMIT });
+    expect(errorOf(answers[20]!).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it("evicts the earliest subscription at the 201st, named in the response, whichever node each subscribe went to", async () => {
+    const ids = Array.from({ length: 201 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+    const [a, b] = await cluster(2, { users: ids });
+    const first = await peer(a!, "fay", "first");
+    const second = await peer(b!, "fay", "second");
+    for (let i = 0; i < 200; i += 100) {
+      const via = i === 0 ? first : second;
+      const answer = await via.request({ $case: "subscribeUserStatusRequest", value: { userIds: ids.slice(i, i + 100) } });
+      expect(answer.body?.$case).toBe("subscribeUserStatusResponse");
+    }
+    const last = await first.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["t200"] } });
+    expect(last.body).toMatchObject({ $case: "subscribeUserStatusResponse", value: { evictedUserIds: ["t000"] } });
+    expect(await a!.engine.subscriptionsOf("fay")).toHaveLength(200);
+  });
+
+  it("notifies friends across nodes when friend auto-notification is on", async () => {
+    const [a, b] = await cluster(2, { app: { plan: "basic", featureEnabled: true, friendAutoNotify: true }, friends: { gus: ["hal"] } });
+    const hal = await peer(b!, "hal");
+    const gus = await peer(a!, "gus");
+    await pushOf(hal, "gus", (s) => s.statusType === UserStatusType.USER_STATUS_TYPE_ONLINE);
+    gus.close();
+    await pushOf(hal, "gus", (s) => s.statusType === UserStatusType.USER_STATUS_TYPE_OFFLINE && s.reason === StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED);
+  });
+
+  it("reaches every node with a switch changed on one: the next query of others gets 72001", async () => {
+    const [a, b] = await cluster(2);
+    const ivy = await peer(b!, "ivy");
+    await a!.engine.updateSwitches({ featureEnabled: false });
+    await eventually(() => (b!.engine.settings.featureEnabled ? undefined : true), 5000, "node b to adopt the switch");
+    const refused = await ivy.request({ $case: "getUserStatusRequest", value: { userIds: ["jon"] } });
+    expect(errorOf(refused).code).toBe(ErrorCode.ERROR_CODE_FEATURE_DISABLED);
+  });
+
+  it("replaces a device's older connection held by another node", async () => {
+    const [a, b] = await cluster(2);
+    const old = await peer(a!, "kim", "tablet");
+    await peer(b!, "kim", "tablet");
+    expect(await old.closed()).toBe(1008);
+    expect(errorOf(old.frames.at(-1)!).code).toBe(ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
+    const status = (await b!.engine.statusOf("kim"))!;
+    expect(status.onlineDevices.map((d) => d.deviceId)).toEqual(["tablet"]);
+    // The older connection is no longer the device's: its loss changed nothing.
+    await a!.engine.idle();
+    expect((await a!.engine.statusOf("kim"))!.version).toBe(status.version);
+  });
+});
