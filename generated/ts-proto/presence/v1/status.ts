@@ -326,8 +326,10 @@ export interface UserStatus {
    * not persisted restarted, or a cluster's shared store lost its data), and
    * versions then start again from 1. A receiver compares versions only
    * within one epoch: a status with an epoch other than the one it keeps for
-   * the user replaces what it keeps, whatever the version. 0 means the server
-   * does not announce epochs.
+   * the user replaces what it keeps, whatever the version. State that was not
+   * kept may be gone with the old epoch (a cluster whose store lost its data
+   * lost the subscription lists too): a client that sees its own status in a
+   * new epoch subscribes again. 0 means the server does not announce epochs.
    */
   epoch: bigint;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
