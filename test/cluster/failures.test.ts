@@ -7,8 +7,8 @@ import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { startLocalRedis } from "../../scripts/local-redis.js";
 import type { PresenceServer } from "../../src/server/server.js";
-import { errorOf, eventually, RawPeer, startServer } from "../e2e/harness.js";
-import { startNodeProcess } from "./node-process.js";
+import { errorOf, eventually, RawPeer, SECRET, startServer } from "../e2e/harness.js";
+import { startNodeProcess } from "../../scripts/node-process.js";
 
 const LEASE_TTL_MS = 1000;
 /** The documented bound on noticing a dead node: the lease, plus a check interval (a third of it). */
@@ -39,7 +39,7 @@ it("removes a SIGKILLed node's devices once its lease expires: OFFLINE, custom s
   const redis = await startLocalRedis();
   cleanups.push(() => redis.stop());
   const retentionMs = 1500;
-  const doomed = await startNodeProcess({ PRESENCE_REDIS_URL: redis.url, PRESENCE_LEASE_TTL_MS: String(LEASE_TTL_MS), PRESENCE_LIMIT_SUBSCRIPTION_RETENTION_MS: String(retentionMs) });
+  const doomed = await startNodeProcess({ PRESENCE_SECRET: SECRET, PRESENCE_REDIS_URL: redis.url, PRESENCE_LEASE_TTL_MS: String(LEASE_TTL_MS), PRESENCE_LIMIT_SUBSCRIPTION_RETENTION_MS: String(retentionMs) });
   cleanups.push(() => doomed.kill());
   const survivor = await node(redis.url, { app: { plan: "premium", featureEnabled: true, limits: { subscriptionRetentionMs: retentionMs } } });
 
