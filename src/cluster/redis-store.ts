@@ -65,6 +65,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly indexed = new Set<string>();
   /** Targets added to reverse indexes by commits that lost, per subscriber: removed once a list commits without them. */
   private readonly unconfirmed = new Map<string, Set<string>>();
+  /** The list each subscriber had when last read, by revision: a commit at that revision adds only the targets it adds. */
+  private readonly listsRead = new Map<string, { revision: number; targets: ReadonlySet<string> }>();
 
   constructor(
     redis: Redis,
@@ -117,7 +119,10 @@ export class RedisPresenceStore implements PresenceStore {
 
   async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {
     const { revision, payload } = split(await this.call(() => this.redis.get(this.keys.subscriptions(userId))));
-    return { value: payload === undefined ? undefined : (JSON.parse(payload) as string[]), revision };
+    const value = payload === undefined ? undefined : (JSON.parse(payload) as string[]);
+    if (this.listsRead.size >= MAX_LISTS_REMEMBERED) this.listsRead.clear();
+    this.listsRead.set(userId, { revision, targets: new Set(value) });
+    return { value, revision };
   }
 
   async subscribersOf(userIds: readonly string[]): Promise<string[][]> {
@@ -146,6 +151,7 @@ export class RedisPresenceStore implements PresenceStore {
     const keys = [this.keys.revisions(userId), ...writes.map((write) => this.keyOf(write))];
     const args = writes.flatMap((write) => [write.revision, this.payloadOf(write), write.kind === "rate" && write.value.length > 0 ? this.options.rateWindowTtlMs : 0]);
     const reply = await this.call(() => this.redis.presenceCompareAndSet(keys.length, ...keys, ...args));
+    for (const write of writes) if (write.kind === "subscriptions") this.listsRead.delete(write.userId);
     if (reply === 0) return false;
     await this.afterCommit(writes, reply.slice(1) as string[]);
     return true;
@@ -181,9 +187,12 @@ export class RedisPresenceStore implements PresenceStore {
     const pipeline = this.redis.pipeline();
     for (const write of writes) {
       if (write.kind === "subscriptions") {
+        const read = this.listsRead.get(write.userId);
+        const known = read?.revision === write.revision ? read.targets : new Set<string>();
         let pending = this.unconfirmed.get(write.userId);
         if (!pending) this.unconfirmed.set(write.userId, (pending = new Set()));
         for (const target of write.value) {
+          if (known.has(target)) continue;
           pipeline.sadd(this.keys.subscribers(target), write.userId);
           pending.add(target);
         }
@@ -229,6 +238,9 @@ export class RedisPresenceStore implements PresenceStore {
     return callRedis(run, this.options.retryAfterMs);
   }
 }
+
+/** Lists remembered between read and commit; past this they are forgotten (a commit then adds every target again). */
+const MAX_LISTS_REMEMBERED = 10_000;
 
 const SETTLE_RETENTIONS = `
 for i = 2, #ARGV do
