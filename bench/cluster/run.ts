@@ -13,6 +13,7 @@
 // CPU the nodes and Redis spent; then the Redis round trips per operation
 // (bench/cluster/round-trips.ts). Writes bench/results/cluster.json.
 import { fork, spawnSync } from "node:child_process";
+import { Redis } from "ioredis";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +73,8 @@ interface TopologyResult {
   queryLatencyMs: Distribution | undefined;
   nodeCpuMs: number;
   redisCpuMs: number | undefined;
+  /** Redis memory per logged-in connection (records, lists, reverse index, rate windows), after the setup. */
+  redisBytesPerConnection: number | undefined;
 }
 
 interface Distribution {
@@ -93,6 +96,19 @@ function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / Number(spawnSync("getconf", ["CLK_TCK"]).stdout.toString().trim() || 100);
+}
+
+/** Redis's memory for data (used_memory minus its own baseline of an empty instance, ~0.9 MB). */
+async function usedMemory(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const info = await client.info("memory");
+    const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
+    const startup = Number(/used_memory_startup:(\d+)/.exec(info)?.[1]);
+    return used - startup;
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function topology(name: string, nodeCount: number): Promise<TopologyResult> {
@@ -126,6 +142,7 @@ async function topology(name: string, nodeCount: number): Promise<TopologyResult
     const share = <T>(items: T[], g: number) => items.filter((_, i) => i % GENERATORS === g);
     await Promise.all(generators.map((_, g) => ask(g, { cmd: "setup", setup: { urls, secret: SECRET, writers: share(writers, g), receivers: share(receivers, g) } satisfies Setup }, "ready")));
 
+    const redisBytesPerConnection = redis ? Math.round((await usedMemory(redis.url)) / CONNECTIONS) : undefined;
     const cpuBefore = nodes.map((node) => cpuMs(node.pid));
     const redisBefore = redis ? cpuMs(redis.pid) : 0;
     const startedAt = Date.now();
@@ -155,6 +172,7 @@ async function topology(name: string, nodeCount: number): Promise<TopologyResult
       queryLatencyMs: queried ? distribution(queried.latenciesMs.slice(Math.floor(QUERIES / 5))) : undefined,
       nodeCpuMs: Math.round(nodeCpuMs),
       redisCpuMs: redisCpuMs === undefined ? undefined : Math.round(redisCpuMs),
+      redisBytesPerConnection,
     };
   } finally {
     for (const child of generators) child.kill("SIGKILL");
@@ -179,7 +197,7 @@ writeFileSync(values.out, JSON.stringify(output, null, 2) + "\n");
 for (const r of results) {
   process.stdout.write(
     `${r.topology}: ${r.delivered}/${r.expected} notifications (${r.lost} lost), ${r.notificationsPerSecond}/s, latency ms p50 ${r.latencyMs.p50} p90 ${r.latencyMs.p90} p99 ${r.latencyMs.p99} max ${r.latencyMs.max}` +
-      `${r.queryLatencyMs ? `; 500-user query ms p50 ${r.queryLatencyMs.p50} p99 ${r.queryLatencyMs.p99}` : ""}; node CPU ${r.nodeCpuMs} ms${r.redisCpuMs === undefined ? "" : `, Redis CPU ${r.redisCpuMs} ms`}\n`,
+      `${r.queryLatencyMs ? `; 500-user query ms p50 ${r.queryLatencyMs.p50} p99 ${r.queryLatencyMs.p99}` : ""}; node CPU ${r.nodeCpuMs} ms${r.redisCpuMs === undefined ? "" : `, Redis CPU ${r.redisCpuMs} ms, Redis ${r.redisBytesPerConnection} B per connection`}\n`,
   );
 }
 process.stdout.write(`cross-node p99 - single-node p99: ${output.crossNodeP99MinusSingleMs} ms\nround trips per operation: ${JSON.stringify(output.roundTrips)}\nwritten to ${values.out}\n`);
