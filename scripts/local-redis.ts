@@ -11,8 +11,11 @@ export interface LocalRedis {
   readonly port: number;
   readonly url: string;
   readonly pid: number;
-  /** Stops it (SIGKILL with `crash`: no save on the way out) and starts it again on the same port and directory. */
-  restart(options?: { crash?: boolean }): Promise<void>;
+  /**
+   * Stops it (SIGKILL with `crash`: no save on the way out) and starts it
+   * again on the same port and directory, after `whileDown` if given.
+   */
+  restart(options?: { crash?: boolean; whileDown?: () => Promise<void> }): Promise<void>;
   /** Stops it for good and removes its directory. */
   stop(): Promise<void>;
 }
@@ -48,8 +51,9 @@ export async function startLocalRedis(options: LocalRedisOptions = {}): Promise<
     get pid() {
       return child.pid!;
     },
-    async restart({ crash = false } = {}) {
+    async restart({ crash = false, whileDown } = {}) {
       await kill(child, crash ? "SIGKILL" : "SIGTERM");
+      await whileDown?.();
       child = await launch(options.binary ?? "redis-server", args, port);
     },
     async stop() {

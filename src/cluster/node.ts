@@ -297,6 +297,8 @@ export class ClusterNode {
           // A fresh store lost the switches too: this node's are the last known.
           if (epochChanged) await this.engine!.updateSwitches({});
           else await this.engine!.refreshSwitches();
+          // Losses whose transition failed while Redis was away left devices this node no longer holds.
+          if (!epochChanged) await this.engine!.releaseLost(await this.command.smembers(this.keys.nodeUsers(this.nodeId)));
           await this.engine!.resynchronize(epochChanged);
         } catch (error) {
           this.interrupted = true;

@@ -23,7 +23,7 @@ import { Lanes } from "./lanes.js";
 import { InMemoryPresenceStore } from "./memory-store.js";
 import * as operations from "./operations.js";
 import { PresenceState } from "./state.js";
-import type { ConnectionId, PresenceStore } from "./store.js";
+import type { ConnectionId, DeviceSession, PresenceStore } from "./store.js";
 import { statusOf, type UserState } from "./user-state.js";
 
 export type { ConnectionId, EffectSink, EngineEffect, Outbox };
@@ -213,9 +213,23 @@ export class PresenceEngine {
    */
   evictNode(nodeId: string, userIds: Iterable<string>): Promise<void> {
     const evictions = [...userIds].map((userId) =>
-      this.event(undefined, (scope) => this.removeDevices(scope, userId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST, (user) => user.removeNode(nodeId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST)), [userLane(userId)]),
+      this.event(undefined, (scope) => this.removeDevices(scope, userId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST, (user) => user.removeDevices((d) => d.nodeId === nodeId, StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST)), [userLane(userId)]),
     );
     return Promise.all(evictions).then(() => undefined);
+  }
+
+  /**
+   * Removes the devices the store still lists on this node for these users
+   * whose connections this node no longer holds: losses whose transition
+   * failed while the store was unreachable (reason CONNECTION_CLOSED).
+   */
+  releaseLost(userIds: Iterable<string>): Promise<void> {
+    const reason = StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED;
+    const gone = (device: DeviceSession) => device.nodeId === this.nodeId && this.connections.get(device.connectionId)?.userId === undefined;
+    const releases = [...userIds].map((userId) =>
+      this.event(undefined, (scope) => this.removeDevices(scope, userId, reason, (user) => user.removeDevices(gone, reason)), [userLane(userId)]),
+    );
+    return Promise.all(releases).then(() => undefined);
   }
 
   /** Clears a subscriber's list if its retention deadline (kept in the store) has passed: for deadlines whose node died. */

@@ -49,10 +49,10 @@ export class UserState {
     return true;
   }
 
-  /** Removes every device held by a node (one that died), like `removeConnection`; false when it held none. */
-  removeNode(nodeId: string, reason: StatusChangeReason): boolean {
+  /** Removes every device `match` picks (those of a node that died, say), like `removeConnection`; false when it picked none. */
+  removeDevices(match: (device: DeviceSession) => boolean, reason: StatusChangeReason): boolean {
     const before = this.devices.length;
-    for (let i = this.devices.length - 1; i >= 0; i--) if (this.devices[i]!.nodeId === nodeId) this.devices.splice(i, 1);
+    for (let i = this.devices.length - 1; i >= 0; i--) if (match(this.devices[i]!)) this.devices.splice(i, 1);
     if (this.devices.length === before) return false;
     this.afterRemoval(reason);
     return true;

@@ -104,21 +104,29 @@ it("survives a Redis restart without persistence: typed errors meanwhile, then a
   await bob.push((frame) => changedStatuses(frame).some((s) => s.userId === "alice" && s.customStatus === "back" && s.epoch === newEpoch));
 });
 
-it("survives a Redis restart with persistence: the same epoch, subscriptions kept, notifications flowing again", async () => {
+it("survives a Redis restart with persistence: the same epoch, subscriptions kept, a loss while Redis was away applied once it is back, notifications flowing again", async () => {
   const redis = await startLocalRedis({ persistence: true });
   cleanups.push(() => redis.stop());
   const [a, b] = [await node(redis.url), await node(redis.url)];
   const alice = await peer(a.url, "alice");
   const bob = await peer(b.url, "bob");
+  const carol = await peer(a.url, "carol");
   await bob.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["alice"] } });
   await alice.request({ $case: "setSelfStatusRequest", value: { customStatus: "saved" } });
   await bob.push((frame) => changedStatuses(frame).some((s) => s.userId === "alice" && s.customStatus === "saved"));
   const epoch = a.cluster!.store.epoch;
   // appendfsync everysec: give the file its second before a clean restart.
   await new Promise((resolve) => setTimeout(resolve, 1100));
-  await redis.restart();
+  await redis.restart({
+    whileDown: async () => {
+      // carol's connection ends while her device cannot be removed from Redis.
+      carol.close();
+      await eventually(() => (a.connectionCount === 2 ? true : undefined), 5000, "node a to see carol gone");
+    },
+  });
   await eventually(() => (a.cluster!.healthy && b.cluster!.healthy ? true : undefined), 15_000, "both nodes to reconnect");
   expect(a.cluster!.store.epoch).toBe(epoch);
+  await eventually(async () => ((await b.engine.statusOf("carol"))?.statusType === UserStatusType.USER_STATUS_TYPE_OFFLINE ? true : undefined), 10_000, "carol's lost device to be removed");
   expect(await b.engine.subscriptionsOf("bob")).toEqual(["alice"]);
   await alice.request({ $case: "setSelfStatusRequest", value: { customStatus: "after restart" } });
   await bob.push((frame) => changedStatuses(frame).some((s) => s.userId === "alice" && s.customStatus === "after restart" && s.epoch === epoch));
