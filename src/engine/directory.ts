@@ -54,6 +54,11 @@ export class InMemoryFriends implements FriendsSource {
     return this.friends.get(userId) ?? [];
   }
 
+  /** Drops every friendship (before a bulk replace). */
+  clear(): void {
+    this.friends.clear();
+  }
+
   private setOf(userId: string): Set<string> {
     let set = this.friends.get(userId);
     if (!set) this.friends.set(userId, (set = new Set()));

@@ -25,6 +25,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
+  /** The key of the admin API and console; without one they are off. */
+  adminKey: string | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export function defaultServerConfig(): ServerConfig {
     users: [],
     logLevel: "info",
     maxBufferedBytes: 8 * 1024 * 1024,
+    adminKey: undefined,
   };
 }
 
@@ -94,6 +97,7 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, file = en
   }
   const limits: Partial<LimitsConfig> = { ...config.app.limits };
   if (env.PRESENCE_HOST) config.host = env.PRESENCE_HOST;
+  if (env.PRESENCE_ADMIN_KEY) config.adminKey = env.PRESENCE_ADMIN_KEY;
   if (env.PRESENCE_PORT) config.port = parseInteger("PRESENCE_PORT", env.PRESENCE_PORT, 0, 65535);
   if (env.PRESENCE_SECRET) {
     config.secret = env.PRESENCE_SECRET;

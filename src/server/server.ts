@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { AdminApi } from "../admin/admin.js";
 import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, type ConnectionId } from "../engine/index.js";
 import { CLOSE_CODES } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
@@ -70,7 +71,12 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     },
     startedAtMs,
   };
-  const http = createServer((request, response) => handleHttpRequest(health, request, response));
+  const admin = config.adminKey ? new AdminApi({ engine, friends, logger, adminKey: config.adminKey }) : undefined;
+  if (!admin) logger.log("info", "admin API and console off: no admin key configured");
+  const http = createServer((request, response) => {
+    if (admin?.handles(request)) return void admin.handle(request, response);
+    handleHttpRequest(health, request, response);
+  });
 
   // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
   // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
@@ -109,6 +115,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.
       await engine.idle();
       timers.cancelAll();
+      admin?.close();
       await closeServer(wss, http);
       logger.log("info", "stopped");
     },
