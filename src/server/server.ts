@@ -13,6 +13,7 @@ import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
+import { ServerMetrics } from "./metrics.js";
 import { RealTimers } from "./real-timers.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
@@ -54,12 +55,17 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
+  const metrics = new ServerMetrics(engine);
   const connectionContext: ConnectionContext = {
     engine,
-    frameEncoder: new FrameEncoder(),
+    frameEncoder: metrics.timed(new FrameEncoder()),
     logger,
     maxBufferedBytes: config.maxBufferedBytes,
-    onEnd: (id) => connections.delete(id),
+    observer: metrics,
+    onEnd: (id) => {
+      connections.delete(id);
+      metrics.ended(id);
+    },
   };
 
   const health = {
@@ -75,6 +81,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   if (!admin) logger.log("info", "admin API and console off: no admin key configured");
   const http = createServer((request, response) => {
     if (admin?.handles(request)) return void admin.handle(request, response);
+    if (metrics.handles(request)) return void metrics.respond(response);
     handleHttpRequest(health, request, response);
   });
 
