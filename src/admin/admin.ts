@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InMemoryFriends, PresenceEngine } from "../engine/index.js";
 import type { Logger } from "../server/log.js";
 import { keyMatches, presentedKey } from "./auth.js";
-import { CONSOLE_HTML, CONSOLE_SCRIPT } from "./console-page.js";
+import { CONSOLE_FILES } from "./console-page.js";
 import { StatusFeed } from "./events.js";
 import { AdminHttpError, readJson, sendJson } from "./http.js";
 import * as routes from "./routes.js";
@@ -91,7 +91,7 @@ export class AdminApi {
 
   private console(request: IncomingMessage, response: ServerResponse, path: string): void {
     if (request.method !== "GET") throw new AdminHttpError(405, "method_not_allowed", `${path} takes GET`);
-    const page = path === CONSOLE_PATH ? { type: "text/html; charset=utf-8", text: CONSOLE_HTML } : path === `${CONSOLE_PATH}/console.js` ? { type: "text/javascript; charset=utf-8", text: CONSOLE_SCRIPT } : undefined;
+    const page = Object.hasOwn(CONSOLE_FILES, path) ? CONSOLE_FILES[path] : undefined;
     if (!page) throw new AdminHttpError(404, "not_found", `no console page ${path}`);
     response
       .writeHead(200, {
