@@ -14,6 +14,7 @@ import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
 import { ServerMetrics } from "./metrics.js";
+import { originAllowed } from "./origin.js";
 import { RealTimers } from "./real-timers.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
@@ -88,7 +89,17 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
   // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
   const maxPayload = 2 * engine.settings.limits.maxFrameBytes;
-  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    server: http,
+    path: config.path,
+    maxPayload,
+    perMessageDeflate: false,
+    verifyClient: ({ origin, req }, done) => {
+      if (originAllowed(config.allowedOrigins, origin)) return done(true);
+      logger.log("warn", "origin refused", { origin, remote: req.socket.remoteAddress });
+      done(false, 403, "origin not allowed");
+    },
+  });
   wss.on("connection", (socket, request) => {
     if (closing) {
       socket.close(CLOSE_CODES.goingAway, "shutting down");
