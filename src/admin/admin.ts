@@ -3,7 +3,6 @@
 // error answers are here; what each endpoint does is in routes.ts.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InMemoryFriends, PresenceEngine } from "../engine/index.js";
-import type { Logger } from "../server/log.js";
 import { keyMatches, presentedKey } from "./auth.js";
 import { CONSOLE_FILES } from "./console-page.js";
 import { StatusFeed } from "./events.js";
@@ -16,10 +15,15 @@ export const CONSOLE_PATH = "/console";
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const REALM = 'Basic realm="presence admin", charset="UTF-8"';
 
+/** Where refusals and failures are logged (the server's logger fits). */
+export interface AdminLogger {
+  log(level: "warn" | "error", message: string, fields?: Record<string, unknown>): void;
+}
+
 export interface AdminOptions {
   engine: PresenceEngine;
   friends: InMemoryFriends;
-  logger: Logger;
+  logger: AdminLogger;
   /** Checked on every request, in constant time. */
   adminKey: string;
 }
@@ -28,18 +32,24 @@ type Handler = (context: routes.AdminContext, request: IncomingMessage, params: 
 
 const body = (request: IncomingMessage) => readJson(request, MAX_BODY_BYTES);
 
-/** [method, path pattern under the prefix, handler]; a pattern's groups are the handler's params. */
-const ROUTES: [string, RegExp, Handler][] = [
-  ["GET", /^\/settings$/, ({ engine }) => routes.settingsOf(engine)],
-  ["PATCH", /^\/settings$/, async (context, request) => routes.changeSettings(context, await body(request))],
-  ["GET", /^\/counts$/, (context) => routes.counts(context)],
-  ["POST", /^\/statuses\/query$/, async (context, request) => routes.queryStatuses(context, await body(request))],
-  ["POST", /^\/friends\/import$/, async (context, request) => routes.importFriends(context, await body(request))],
-  ["PUT", /^\/friends$/, async (context, request) => routes.replaceFriends(context, await body(request))],
-  ["POST", /^\/friends\/remove$/, async (context, request) => routes.removeFriends(context, await body(request))],
-  ["GET", /^\/friends\/([^/]+)$/, (context, _request, [userId]) => routes.friendsOf(context, userId!)],
-  ["POST", /^\/users\/([^/]+)\/kick$/, async (context, request, [userId]) => routes.kick(context, userId!, await body(request))],
+/**
+ * [method, path under the prefix, handler]; a `{name}` segment is a parameter, handed to the handler in
+ * order. A handler's result is the JSON answer; "stream" is the live feed of server-sent events (events.ts).
+ */
+export const ROUTES: readonly (readonly [string, string, Handler | "stream"])[] = [
+  ["GET", "/settings", ({ engine }) => routes.settingsOf(engine)],
+  ["PATCH", "/settings", async (context, request) => routes.changeSettings(context, await body(request))],
+  ["GET", "/counts", (context) => routes.counts(context)],
+  ["POST", "/statuses/query", async (context, request) => routes.queryStatuses(context, await body(request))],
+  ["POST", "/friends/import", async (context, request) => routes.importFriends(context, await body(request))],
+  ["PUT", "/friends", async (context, request) => routes.replaceFriends(context, await body(request))],
+  ["POST", "/friends/remove", async (context, request) => routes.removeFriends(context, await body(request))],
+  ["GET", "/friends/{userId}", (context, _request, [userId]) => routes.friendsOf(context, userId!)],
+  ["POST", "/users/{userId}/kick", async (context, request, [userId]) => routes.kick(context, userId!, await body(request))],
+  ["GET", "/events", "stream"],
 ];
+
+const PATTERNS = new Map(ROUTES.map(([, template]) => [template, new RegExp(`^${template.replace(/\{\w+\}/g, "([^/]+)")}$`)]));
 
 export class AdminApi {
   private readonly feed: StatusFeed;
@@ -62,13 +72,14 @@ export class AdminApi {
       const path = pathOf(request);
       if (path.startsWith(CONSOLE_PATH)) return this.console(request, response, path);
       const route = path.slice(ADMIN_PREFIX.length);
-      if (request.method === "GET" && route === "/events") return this.feed.open(request, response);
-      const matches = ROUTES.filter(([, pattern]) => pattern.test(route));
+      const matches = ROUTES.filter(([, template]) => PATTERNS.get(template)!.test(route));
       if (matches.length === 0) throw new AdminHttpError(404, "not_found", `no admin endpoint ${route}`);
       const found = matches.find(([method]) => method === request.method);
       if (!found) throw new AdminHttpError(405, "method_not_allowed", `${route} takes ${matches.map(([m]) => m).join(", ")}`);
-      const params = found[1].exec(route)!.slice(1).map(decodePathPart);
-      sendJson(response, 200, await found[2](this.context, request, params));
+      const [, template, handler] = found;
+      if (handler === "stream") return this.feed.open(request, response);
+      const params = PATTERNS.get(template)!.exec(route)!.slice(1).map(decodePathPart);
+      sendJson(response, 200, await handler(this.context, request, params));
     } catch (error) {
       this.fail(request, response, error);
     }

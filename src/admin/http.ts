@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { PresenceWireError } from "../codec/errors.js";
-import { firstProblem } from "../server/app-settings.js";
+import { firstProblem } from "./settings-schema.js";
 
 /** A request the admin API refuses; answered as `{"error": {code, field?, message}}` with `status`. */
 export class AdminHttpError extends PresenceWireError {

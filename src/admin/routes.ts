@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ErrorCode, UserError } from "../../generated/ts-proto/presence/v1/errors.js";
 import { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { InMemoryFriends, PresenceEngine } from "../engine/index.js";
-import { applyHeartbeatRule, appSchema } from "../server/app-settings.js";
+import { applyHeartbeatRule, appSchema } from "./settings-schema.js";
 import { AdminHttpError, parseBody } from "./http.js";
 
 export interface AdminContext {

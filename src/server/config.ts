@@ -8,7 +8,7 @@ import { ConfigError } from "../codec/errors.js";
 import type { AppConfigInput } from "../engine/index.js";
 import { SPEC_LIMITS, type LimitsConfig } from "../protocol/index.js";
 import { DEV_SECRET, MIN_SECRET_LENGTH } from "../token/token.js";
-import { LIMIT_NAMES, appSchema, applyHeartbeatRule, firstProblem } from "./app-settings.js";
+import { LIMIT_NAMES, appSchema, applyHeartbeatRule, firstProblem } from "../admin/settings-schema.js";
 import type { LogLevel } from "./log.js";
 
 export interface ServerConfig {
