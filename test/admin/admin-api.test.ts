@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import type { PresenceClient } from "../../src/client/index.js";
+import type { ConnectionChange, PresenceClient } from "../../src/client/index.js";
 import type { PresenceServer } from "../../src/server/server.js";
 import type { Logger } from "../../src/server/log.js";
 import { RawPeer, errorOf, eventually, sdkClient, tokenFor } from "../e2e/harness.js";
@@ -205,6 +205,19 @@ describe("statuses, counts, kick and the live feed", () => {
     expect(change.reason).toBe(StatusChangeReason.STATUS_CHANGE_REASON_KICKED);
     expect((await admin(s, "POST", "/users/alice/kick", { deviceId: "phone" })).json.kicked).toEqual([]);
     expect((await admin(s, "POST", "/users/alice/kick", { device: "phone" })).json.error.field).toBe("device");
+  });
+
+  it("stops an SDK client that was kicked: it does not reconnect", async () => {
+    const s = await server();
+    const alice = sdkClient(s, "alice", { reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    clients.push(alice);
+    const changes: ConnectionChange[] = [];
+    alice.onConnectionChanged((change) => changes.push(change));
+    await alice.login();
+    await admin(s, "POST", "/users/alice/kick", {});
+    const stopped = await eventually(() => changes.find((change) => change.state === "closed"), 5000, "alice to stop");
+    expect(stopped).toMatchObject({ reason: "stopped", closeCode: 1008, error: { code: ErrorCode.ERROR_CODE_KICKED } });
+    expect(s.engine.counts().loggedIn).toBe(0);
   });
 
   it("streams every status change as a server-sent event", async () => {
