@@ -1,5 +1,5 @@
 // The configuration schema: file and environment checked by one schema, errors naming the key.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,13 @@ describe("the config file", () => {
     expect(refusal(() => fromFile({ port: "9000" }))).toMatch(/: port: .*expected number/);
     expect(refusal(() => fromFile({ port: 70000 }))).toMatch(/: port: .*65535/);
     expect(refusal(() => fromFile({ app: { limits: { maxQueryUsers: 0 } } }))).toMatch(/app\.limits\.maxQueryUsers: /);
+  });
+
+  it("accepts the example of docs/server.md, with an interval derived from its 60 s timeout", () => {
+    const example = /Example `presence.json`:\n\n```json\n(.*)\n```/.exec(readFileSync("docs/server.md", "utf8"))![1]!;
+    const config = fromFile(JSON.parse(example));
+    expect(config).toMatchObject({ port: 9000, devSecret: false, friends: { alice: ["bob"] } });
+    expect(config.app.limits).toEqual({ heartbeatTimeoutMs: 60_000, heartbeatIntervalMs: 18_000 });
   });
 
   it("derives the heartbeat interval from a timeout given alone (the spec's proportion)", () => {
