@@ -10,9 +10,9 @@ import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/session.js";
 import { StatusChangeReason, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-import { resolveLimits, type LimitsConfig } from "../protocol/limits.js";
 import { PresenceWireError } from "../codec/errors.js";
 import { closesConnection, errorFrame, type ErrorContext } from "../protocol/error-handling.js";
+import { resolveLimits, type LimitsConfig } from "../protocol/limits.js";
 import { operationClassOf } from "../protocol/requests.js";
 import { classifyFrame, validateRequestFields } from "../protocol/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
@@ -345,8 +345,10 @@ export class PresenceEngine {
     this.send(scope, connection.id, requestId, { $case: "pong", value: { clientTimeMs: ping.clientTimeMs, serverTimeMs: BigInt(this.now()) } });
   }
 
-  /** Checks silence lazily: frames only stamp `lastReceivedMs`, so no timer churn per frame. */
-  /** `timeout` is the one announced at login: a later change of the limit does not reach this connection. */
+  /**
+   * Checks silence lazily: frames only stamp `lastReceivedMs`, so no timer churn per frame. `timeout` is
+   * the one announced at login: a later change of the limit does not reach this connection.
+   */
   private scheduleHeartbeatCheck(connection: Connection, timeout: number, delayMs = timeout): void {
     connection.timer = this.timers.schedule(delayMs, () =>
       this.event(connection, async (scope) => {
