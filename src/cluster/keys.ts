@@ -44,6 +44,10 @@ export class ClusterKeys {
     return `${this.prefix}${tag(userId)}:friends`;
   }
 
+  /** The users who have friends (a set), so a bulk replace finds every friend list. */
+  get usersWithFriends(): string {
+    return `${this.prefix}friended`;
+  }
   /** The generation of the shared state: set once by the first node, gone when Redis loses its data. */
   get epoch(): string {
     return `${this.prefix}epoch`;

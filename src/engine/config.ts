@@ -15,8 +15,8 @@ export interface AppSwitches {
 }
 
 export interface AppConfig extends AppSwitches {
-  /** Fixed for the engine's lifetime: timers and announced limits depend on them. */
-  readonly limits: Readonly<LimitsConfig>;
+  /** Replaced whole (never changed in place) by `PresenceEngine.updateLimits`. */
+  limits: Readonly<LimitsConfig>;
 }
 
 export interface AppConfigInput extends Partial<AppSwitches> {

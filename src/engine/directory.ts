@@ -36,8 +36,20 @@ export interface FriendsSource {
   friendsOf(userId: string): Iterable<string> | Promise<Iterable<string>>;
 }
 
+/** A pair of friends (symmetric). */
+export type FriendPair = readonly [string, string];
+
+/** A friends source an operator can change in bulk (the admin API). */
+export interface FriendsRegistry extends FriendsSource {
+  /** Adds friendships; adding one twice changes nothing. */
+  befriendAll(pairs: readonly FriendPair[]): void | Promise<void>;
+  unfriendAll(pairs: readonly FriendPair[]): void | Promise<void>;
+  /** Replaces every friendship with these. */
+  replaceAll(pairs: readonly FriendPair[]): void | Promise<void>;
+}
+
 /** Symmetric friendships held in memory. */
-export class InMemoryFriends implements FriendsSource {
+export class InMemoryFriends implements FriendsRegistry {
   private readonly friends = new Map<string, Set<string>>();
 
   befriend(a: string, b: string): void {
@@ -53,6 +65,19 @@ export class InMemoryFriends implements FriendsSource {
 
   friendsOf(userId: string): Iterable<string> {
     return this.friends.get(userId) ?? [];
+  }
+
+  befriendAll(pairs: readonly FriendPair[]): void {
+    for (const [a, b] of pairs) this.befriend(a, b);
+  }
+
+  unfriendAll(pairs: readonly FriendPair[]): void {
+    for (const [a, b] of pairs) this.unfriend(a, b);
+  }
+
+  replaceAll(pairs: readonly FriendPair[]): void {
+    this.friends.clear();
+    this.befriendAll(pairs);
   }
 
   private setOf(userId: string): Set<string> {

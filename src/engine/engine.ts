@@ -12,6 +12,7 @@ import type { LoginRequest, Ping } from "../../generated/ts-proto/presence/v1/se
 import { StatusChangeReason, type Platform, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { PresenceWireError } from "../codec/errors.js";
 import { closesConnection, errorFrame, type ErrorContext } from "../protocol/error-handling.js";
+import { resolveLimits, type LimitsConfig } from "../protocol/limits.js";
 import { operationClassOf } from "../protocol/requests.js";
 import { classifyFrame, validateRequestFields } from "../protocol/validate.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
@@ -100,6 +101,7 @@ export class PresenceEngine {
   private readonly relay: (nodeId: string, relayed: Relayed) => void;
   /** The version of each user last notified to this node's connections: what a resynchronization compares with. */
   private readonly delivered = new Map<string, bigint>();
+  private readonly changeListeners = new Set<(status: UserStatus) => void>();
   private nextDeviceNumber = 1;
 
   constructor(options: PresenceEngineOptions) {
@@ -113,7 +115,7 @@ export class PresenceEngine {
     this.nodeId = options.nodeId ?? "local";
     this.relay = options.relay ?? (() => undefined);
     const store = options.store ?? new InMemoryPresenceStore();
-    this.state = new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), this.config.limits);
+    this.state = new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), this.config);
   }
 
   // ---- Host API ----------------------------------------------------------
@@ -181,6 +183,66 @@ export class PresenceEngine {
   /** A subscriber's list, earliest subscribed first. Rejects if the store fails. */
   async subscriptionsOf(userId: string): Promise<string[]> {
     return [...((await this.state.store.readSubscriptions(userId)).value ?? [])];
+  }
+
+  /**
+   * Replaces limits; throws ConfigError on a bad value, changing nothing. Limits checked per request
+   * apply from the next request, the heartbeat ones to connections that log in afterwards (each keeps
+   * the timeout announced to it), and a lower subscription cap evicts at the subscriber's next subscribe.
+   */
+  updateLimits(changes: Partial<LimitsConfig>): void {
+    this.config.limits = Object.freeze(resolveLimits({ ...this.config.limits, ...withoutUndefined(changes) }));
+  }
+
+  /**
+   * Forces a user's devices held by this node offline (every one, or the one named): each gets
+   * ERROR_CODE_KICKED and its connection closes; the change carries reason KICKED. Resolves with the
+   * device ids kicked. Rejects if the store fails.
+   */
+  async kick(userId: string, deviceId?: string): Promise<string[]> {
+    const { value: record } = await this.state.store.readUser(userId);
+    const kicked: string[] = [];
+    const targets = (record?.devices ?? []).filter((d) => d.nodeId === this.nodeId && (deviceId === undefined || d.deviceId === deviceId));
+    await Promise.all(
+      targets.map((device) => {
+        const connection = this.connections.get(device.connectionId);
+        if (!connection) return;
+        return this.event(connection, async (scope) => {
+          kicked.push(device.deviceId);
+          const reason = StatusChangeReason.STATUS_CHANGE_REASON_KICKED;
+          await this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_KICKED, "an operator forced this device offline", 0, reason);
+        });
+      }),
+    );
+    return kicked;
+  }
+
+  /** The statuses of the users known, and the ids of those unknown, each in argument order. Rejects if the store fails. */
+  lookup(userIds: readonly string[]): Promise<{ statuses: UserStatus[]; unknown: string[] }> {
+    return this.state.lookup(userIds);
+  }
+
+  /** This node's connections: open, logged in, and the distinct users they are logged in as. */
+  counts(): { connections: number; loggedIn: number; onlineUsers: number } {
+    const users = new Set<string>();
+    let loggedIn = 0;
+    for (const { userId } of this.connections.values()) {
+      if (userId === undefined) continue;
+      loggedIn++;
+      users.add(userId);
+    }
+    return { connections: this.connections.size, loggedIn, onlineUsers: users.size };
+  }
+
+  /** Entries in every subscriber's list, or undefined when the store does not count them. Rejects if the store fails. */
+  async subscriptionCount(): Promise<number | undefined> {
+    return this.state.store.countSubscriptions?.();
+  }
+
+  /** Calls `listener` with every status change committed by this node's events; returns a function that stops it. */
+  onStatusChange(listener: (status: UserStatus) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Resolves once every event received so far (and every event they caused) has ended: for tests and shutdown. */
@@ -280,6 +342,7 @@ export class PresenceEngine {
           const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes);
           this.notify(scope, local);
           for (const [nodeId, outbox] of remote) this.relay(nodeId, { outbox, replaced: [] });
+          for (const [userId, { record }] of scope.changes) for (const listener of this.changeListeners) listener(statusOf(userId, record, this.state.store.epoch));
         }
       } catch (error) {
         this.onError(error);
@@ -376,13 +439,15 @@ export class PresenceEngine {
     this.send(scope, connection.id, requestId, { $case: "pong", value: { clientTimeMs: ping.clientTimeMs, serverTimeMs: BigInt(this.now()) } });
   }
 
-  /** Checks silence lazily: frames only stamp `lastReceivedMs`, so no timer churn per frame. */
-  private scheduleHeartbeatCheck(connection: Connection, delayMs: number): void {
+  /**
+   * Checks silence lazily: frames only stamp `lastReceivedMs`, so no timer churn per frame. `timeout` is
+   * the one announced at login: a later change of the limit does not reach this connection.
+   */
+  private scheduleHeartbeatCheck(connection: Connection, timeout: number, delayMs = timeout): void {
     connection.timer = this.timers.schedule(delayMs, () =>
       this.event(connection, async (scope) => {
-        const timeout = this.config.limits.heartbeatTimeoutMs;
         const silentMs = this.now() - connection.lastReceivedMs;
-        if (silentMs < timeout) return this.scheduleHeartbeatCheck(connection, timeout - silentMs);
+        if (silentMs < timeout) return this.scheduleHeartbeatCheck(connection, timeout, timeout - silentMs);
         const message = `nothing received for ${silentMs} ms`;
         const reason = StatusChangeReason.STATUS_CHANGE_REASON_HEARTBEAT_TIMEOUT;
         await this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT, message, 0, reason);

@@ -1,7 +1,7 @@
 // The reference presence engine: a transport-free state machine of presence.v1 over a presence store.
 export { ManualClock, SimulatedTimers, SimulatedTimeError, simulatedTime, type Clock, type TimerHandle, type Timers } from "./clock.js";
 export { DEFAULT_SWITCHES, resolveAppConfig, type AppConfig, type AppConfigInput, type AppSwitches, type Plan } from "./config.js";
-export { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
+export { InMemoryFriends, InMemoryUserDirectory, type FriendPair, type FriendsRegistry, type FriendsSource, type UserDirectory } from "./directory.js";
 export {
   EngineError,
   PresenceEngine,

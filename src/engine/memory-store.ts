@@ -56,6 +56,12 @@ export class InMemoryPresenceStore implements PresenceStore {
     this.switches = { ...switches };
   }
 
+  async countSubscriptions(): Promise<number> {
+    let count = 0;
+    for (const list of this.lists.values()) count += list.length;
+    return count;
+  }
+
   private cell<T>(value: T | undefined, key: string): Cell<T> {
     return { value, revision: value === undefined ? 0 : (this.revisions.get(key) ?? 0) };
   }

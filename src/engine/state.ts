@@ -22,7 +22,8 @@ export class PresenceState {
   constructor(
     readonly store: PresenceStore,
     private readonly directory: UserDirectory,
-    private readonly limits: Readonly<LimitsConfig>,
+    /** Read at each use: an operator may replace the limits while the engine runs. */
+    private readonly config: { readonly limits: Readonly<LimitsConfig> },
   ) {}
 
   /** Each user's status in argument order, undefined for a user nobody knows: one read however many ids. */
@@ -75,7 +76,7 @@ export class PresenceState {
 
   /** Counts a request against the user's window of that class if the budget allows (rule 9). */
   async tryAcquire(userId: string, operation: OperationClass, nowMs: number): Promise<RateDecision> {
-    const { rateLimitRequests, rateLimitWindowMs } = this.limits;
+    const { rateLimitRequests, rateLimitWindowMs } = this.config.limits;
     return transact<RateDecision>(this.store, async () => {
       const [cell] = await this.store.readRateWindows(userId, [operation]);
       const { decision, times } = admit(cell?.value ?? [], nowMs, rateLimitRequests, rateLimitWindowMs);
@@ -90,7 +91,7 @@ export class PresenceState {
    * node gets here first does it; the others find no deadline.
    */
   async expireRetention(userId: string, nowMs: number): Promise<boolean> {
-    const { subscriptionRetentionMs, rateLimitWindowMs } = this.limits;
+    const { subscriptionRetentionMs, rateLimitWindowMs } = this.config.limits;
     // Every request of the user is at least this old, so its rate windows are over too.
     const operations = subscriptionRetentionMs >= rateLimitWindowMs ? OPERATION_CLASSES : [];
     return transact(this.store, async () => {

@@ -91,6 +91,8 @@ export interface PresenceStore {
   /** The switches last written by any node; empty before the first write. */
   readSwitches(): Promise<Partial<AppSwitches>>;
   writeSwitches(switches: AppSwitches): Promise<void>;
+  /** Entries in every subscriber's list, for operators; a store that cannot count them cheaply leaves it out. */
+  countSubscriptions?(): Promise<number>;
 }
 
 /**

@@ -1,14 +1,15 @@
 // The reference server's configuration: defaults that work out of the box,
-// overridden by a JSON file, overridden by environment variables.
+// overridden by a JSON file, overridden by environment variables. One zod
+// schema checks both: an unknown key, a wrong type or a value out of range is
+// refused at start with an error naming the key (or variable) and what is allowed.
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import { ConfigError } from "../codec/errors.js";
-import type { AppConfigInput, Plan } from "../engine/index.js";
+import type { AppConfigInput } from "../engine/index.js";
 import { SPEC_LIMITS, type LimitsConfig } from "../protocol/index.js";
 import { DEV_SECRET, MIN_SECRET_LENGTH } from "../token/token.js";
+import { LIMIT_NAMES, appSchema, applyHeartbeatRule, firstProblem } from "../admin/settings-schema.js";
 import type { LogLevel } from "./log.js";
-
-/** The default lease of a cluster node; the longest allowed is 15 s. */
-const DEFAULT_LEASE_TTL_MS = 10_000;
 
 export interface ServerConfig {
   host: string;
@@ -28,15 +29,22 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
-  /** Cluster mode: the Redis that nodes share (redis:// or rediss://). Absent: one node, in memory. */
+  /** The key of the admin API and console; without one they are off. */
+  adminKey: string | undefined;
+  /** Origins (`https://app.example.com`) whose browser pages may open the WebSocket; undefined allows any. */
+  allowedOrigins: string[] | undefined;
+  /** The shared store of cluster mode (redis:// or rediss://); undefined runs one node in memory. */
   redisUrl: string | undefined;
-  /** Cluster mode: a readable name for this node (each start adds a random suffix). Defaults to host name and PID. */
+  /** This node's name among the nodes sharing a store; undefined lets the server pick one. */
   nodeId: string | undefined;
-  /** Cluster mode: how long this node's lease lives without renewal (1000..15000 ms). */
+  /** How long a node's lease in the shared store lasts without renewal. */
   leaseTtlMs: number;
   /** Cluster mode: the prefix of every Redis key and channel, so several clusters can share one Redis. */
   clusterKeyPrefix: string;
 }
+
+/** Shortest admin key accepted: it guards every user's presence. */
+export const MIN_ADMIN_KEY_LENGTH = 16;
 
 /**
  * Out of the box the reference server is a development server: premium plan
@@ -54,90 +62,132 @@ export function defaultServerConfig(): ServerConfig {
     users: [],
     logLevel: "info",
     maxBufferedBytes: 8 * 1024 * 1024,
+    adminKey: undefined,
+    allowedOrigins: undefined,
     redisUrl: undefined,
     nodeId: undefined,
-    leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+    leaseTtlMs: 10_000,
     clusterKeyPrefix: "presence:",
   };
 }
 
-type FileConfig = Partial<Omit<ServerConfig, "devSecret" | "app">> & { app?: AppConfigInput };
+const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, "an origin is scheme://host[:port], no path or trailing slash");
+const redisUrl = z.string().refine((value) => URL.canParse(value) && /^rediss?:$/.test(new URL(value).protocol), "a redis:// or rediss:// URL");
 
-const LIMIT_ENV_PREFIX = "PRESENCE_LIMIT_";
+const fileSchema = z
+  .strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    path: z.string().startsWith("/"),
+    secret: z.string().min(MIN_SECRET_LENGTH),
+    app: appSchema,
+    friends: z.record(z.string().min(1), z.array(z.string().min(1))),
+    users: z.array(z.string().min(1)),
+    logLevel: z.enum(["debug", "info", "warn", "error"]),
+    maxBufferedBytes: z.number().int().min(1024),
+    adminKey: z.string().min(MIN_ADMIN_KEY_LENGTH),
+    allowedOrigins: z.array(origin).min(1),
+    redisUrl,
+    nodeId: z.string().min(1).max(128),
+    leaseTtlMs: z.number().int().min(1000).max(15_000),
+    clusterKeyPrefix: z.string().max(64),
+  })
+  .partial();
 
-function envName(limit: string): string {
-  return LIMIT_ENV_PREFIX + limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+type FileConfig = z.infer<typeof fileSchema>;
+const FILE_KEYS = Object.keys(fileSchema.shape);
+
+type EnvKind = "string" | "integer" | "boolean" | "list";
+/** Each environment variable, the config key it sets (a dotted path) and how its text is read. */
+const ENV: [name: string, key: string, kind: EnvKind][] = [
+  ["PRESENCE_HOST", "host", "string"],
+  ["PRESENCE_PORT", "port", "integer"],
+  ["PRESENCE_SECRET", "secret", "string"],
+  ["PRESENCE_PLAN", "app.plan", "string"],
+  ["PRESENCE_FEATURE_ENABLED", "app.featureEnabled", "boolean"],
+  ["PRESENCE_FRIEND_AUTO_NOTIFY", "app.friendAutoNotify", "boolean"],
+  ["PRESENCE_LOG_LEVEL", "logLevel", "string"],
+  ["PRESENCE_ADMIN_KEY", "adminKey", "string"],
+  ["PRESENCE_ALLOWED_ORIGINS", "allowedOrigins", "list"],
+  ["PRESENCE_REDIS_URL", "redisUrl", "string"],
+  ["PRESENCE_NODE_ID", "nodeId", "string"],
+  ["PRESENCE_LEASE_TTL_MS", "leaseTtlMs", "integer"],
+  ...LIMIT_NAMES.map((limit): [string, string, EnvKind] => [`PRESENCE_LIMIT_${limit.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, `app.limits.${limit}`, "integer"]),
+];
+
+/** The variable's text as the schema's type; text that does not read as one stays text, for the schema to refuse. */
+function readEnvValue(kind: EnvKind, text: string): unknown {
+  if (kind === "integer") return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  if (kind === "boolean") return /^(1|true|on|yes)$/i.test(text) ? true : /^(0|false|off|no)$/i.test(text) ? false : text;
+  if (kind === "list") return text.split(",").map((item) => item.trim()).filter(Boolean);
+  return text;
 }
 
-function parseBool(name: string, value: string): boolean {
-  if (/^(1|true|on|yes)$/i.test(value)) return true;
-  if (/^(0|false|off|no)$/i.test(value)) return false;
-  throw new ConfigError(`${name} must be true or false, got ${value}`);
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys.at(-1)!] = value;
 }
 
-function parseInteger(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${value}`);
-  return n;
+/** Keys allowed where zod found an unknown one. */
+function allowedKeysAt(path: PropertyKey[]): readonly string[] {
+  if (path.length === 0) return FILE_KEYS;
+  if (path.join(".") === "app") return Object.keys(appSchema.shape);
+  if (path.join(".") === "app.limits") return LIMIT_NAMES;
+  return [];
 }
 
-function parsePlan(name: string, value: string): Plan {
-  if (value !== "basic" && value !== "premium") throw new ConfigError(`${name} must be basic or premium, got ${value}`);
-  return value;
+function checked(input: unknown, source: string, nameOf: (field: string) => string = (field) => field): FileConfig {
+  const parsed = fileSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const { field, message } = firstProblem(parsed.error, allowedKeysAt);
+  throw new ConfigError(`${source}: ${nameOf(field)}: ${message}`);
+}
+
+function readFile(file: string): FileConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${file}: ${String(cause)}`, { cause });
+  }
+  return checked(parsed, `config file ${file}`);
+}
+
+function readEnv(env: NodeJS.ProcessEnv): FileConfig {
+  const input: Record<string, unknown> = {};
+  for (const [name, key, kind] of ENV) {
+    const text = env[name];
+    if (text) setPath(input, key, readEnvValue(kind, text));
+  }
+  const envName = (field: string) => {
+    const entry = ENV.find(([, key]) => key === field || field.startsWith(`${key}.`));
+    return entry ? `${entry[0]} (${field}, got ${JSON.stringify(env[entry[0]])})` : field;
+  };
+  return checked(input, "environment", envName);
 }
 
 /**
  * Builds the configuration: defaults, then the JSON file (PRESENCE_CONFIG or
- * `file`), then environment variables PRESENCE_HOST, PRESENCE_PORT,
- * PRESENCE_SECRET, PRESENCE_PLAN, PRESENCE_FEATURE_ENABLED,
- * PRESENCE_FRIEND_AUTO_NOTIFY, PRESENCE_LOG_LEVEL, PRESENCE_LIMIT_<NAME>
- * (e.g. PRESENCE_LIMIT_HEARTBEAT_TIMEOUT_MS), and for cluster mode
- * PRESENCE_REDIS_URL, PRESENCE_NODE_ID and PRESENCE_LEASE_TTL_MS.
+ * `file`), then environment variables (PRESENCE_HOST, PRESENCE_PORT, ... and
+ * PRESENCE_LIMIT_<NAME>, e.g. PRESENCE_LIMIT_HEARTBEAT_TIMEOUT_MS; docs/server.md
+ * lists them). Throws ConfigError naming the key at fault.
  */
 export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, file = env.PRESENCE_CONFIG): ServerConfig {
   const config = defaultServerConfig();
-  if (file) {
-    let parsed: FileConfig;
-    try {
-      parsed = JSON.parse(readFileSync(file, "utf8")) as FileConfig;
-    } catch (cause) {
-      throw new ConfigError(`cannot read config file ${file}: ${String(cause)}`, { cause });
-    }
-    const { app, ...rest } = parsed;
+  const sources = [...(file ? [readFile(file)] : []), readEnv(env)];
+  const limits: Partial<LimitsConfig> = {};
+  for (const { app, ...rest } of sources) {
     Object.assign(config, rest);
-    config.app = { ...config.app, ...app, limits: { ...config.app.limits, ...app?.limits } };
     if (rest.secret !== undefined) config.devSecret = false;
+    const { limits: appLimits, ...switches } = app ?? {};
+    config.app = { ...config.app, ...switches };
+    Object.assign(limits, appLimits);
   }
-  const limits: Partial<LimitsConfig> = { ...config.app.limits };
-  if (env.PRESENCE_HOST) config.host = env.PRESENCE_HOST;
-  if (env.PRESENCE_PORT) config.port = parseInteger("PRESENCE_PORT", env.PRESENCE_PORT, 0, 65535);
-  if (env.PRESENCE_SECRET) {
-    config.secret = env.PRESENCE_SECRET;
-    config.devSecret = false;
-  }
-  if (env.PRESENCE_PLAN) config.app.plan = parsePlan("PRESENCE_PLAN", env.PRESENCE_PLAN);
-  if (env.PRESENCE_FEATURE_ENABLED) config.app.featureEnabled = parseBool("PRESENCE_FEATURE_ENABLED", env.PRESENCE_FEATURE_ENABLED);
-  if (env.PRESENCE_FRIEND_AUTO_NOTIFY) config.app.friendAutoNotify = parseBool("PRESENCE_FRIEND_AUTO_NOTIFY", env.PRESENCE_FRIEND_AUTO_NOTIFY);
-  if (env.PRESENCE_REDIS_URL) config.redisUrl = env.PRESENCE_REDIS_URL;
-  if (env.PRESENCE_NODE_ID) config.nodeId = env.PRESENCE_NODE_ID;
-  if (env.PRESENCE_LEASE_TTL_MS) config.leaseTtlMs = parseInteger("PRESENCE_LEASE_TTL_MS", env.PRESENCE_LEASE_TTL_MS, 1000, 15_000);
-  if (config.redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(config.redisUrl)) {
-    throw new ConfigError(`redisUrl (PRESENCE_REDIS_URL) must be a redis:// or rediss:// URL, got ${JSON.stringify(config.redisUrl)}`);
-  }
-  if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < 1000 || config.leaseTtlMs > 15_000) {
-    throw new ConfigError(`leaseTtlMs must be an integer in 1000..15000, got ${JSON.stringify(config.leaseTtlMs)}`);
-  }
-  if (env.PRESENCE_LOG_LEVEL) {
-    const level = env.PRESENCE_LOG_LEVEL;
-    if (!["debug", "info", "warn", "error"].includes(level)) throw new ConfigError(`PRESENCE_LOG_LEVEL must be debug, info, warn or error`);
-    config.logLevel = level as LogLevel;
-  }
-  for (const key of Object.keys(SPEC_LIMITS) as (keyof LimitsConfig)[]) {
-    const value = env[envName(key)];
-    if (value !== undefined) limits[key] = parseInteger(envName(key), value, 1, 0xffffffff);
-  }
-  config.app = { ...config.app, limits };
-  if (config.secret.length < MIN_SECRET_LENGTH) throw new ConfigError(`the secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  const ruled = applyHeartbeatRule(limits, SPEC_LIMITS);
+  if ("problem" in ruled) throw new ConfigError(`app.limits.${ruled.problem.field}: ${ruled.problem.message}`);
+  config.app.limits = ruled.limits;
   if (env.NODE_ENV === "production" && config.devSecret) {
     throw new ConfigError("set PRESENCE_SECRET: the development secret is refused when NODE_ENV=production");
   }

@@ -11,11 +11,14 @@ import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import type { FrameEncoder } from "./frame-encoder.js";
 import type { Logger } from "./log.js";
+import type { ConnectionObserver } from "./metrics.js";
 
 export interface ConnectionContext {
   engine: PresenceEngine;
-  frameEncoder: FrameEncoder;
+  frameEncoder: Pick<FrameEncoder, "encode">;
   logger: Logger;
+  /** Told of frames in and out and of slow consumers (the metrics). */
+  observer?: ConnectionObserver;
   /** Unsent bytes after which the client counts as not reading. */
   maxBufferedBytes: number;
   /** Called once, when the connection ends for any reason. */
@@ -77,6 +80,7 @@ export class Connection {
       this.reject(error.code, error.message);
       return;
     }
+    this.context.observer?.received(this.id, frame);
     void this.context.engine.receive(this.id, frame);
   }
 
@@ -85,6 +89,7 @@ export class Connection {
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       // A client that does not read would make the server buffer without bound.
       this.context.logger.log("warn", "slow consumer dropped", { connection: this.id, buffered: this.socket.bufferedAmount });
+      this.context.observer?.slowConsumer(this.id);
       this.end();
       this.socket.close(CLOSE_CODES.policyViolation, "slow consumer");
       void this.context.engine.disconnect(this.id);
@@ -109,6 +114,7 @@ export class Connection {
 
   private write(frame: Frame): void {
     this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
+    this.context.observer?.sent(this.id, frame);
   }
 
   private get maxFrameBytes(): number {

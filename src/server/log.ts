@@ -1,7 +1,8 @@
-// Structured logs: one JSON object per line, so they can be shipped and queried.
+// Structured logs through pino: one JSON object per line (`time`, `level`,
+// `msg` and the event's fields), so they can be shipped and queried.
+import { pino } from "pino";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
@@ -9,16 +10,21 @@ export interface Logger {
 
 /** Writes JSON lines at or above `level` to `write` (default: standard output). */
 export function jsonLogger(level: LogLevel = "info", write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  const logger = pino(
+    {
+      level,
+      // No pid or hostname on every line: the process supervisor knows them.
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write },
+  );
   return {
     log(at, message, fields = {}) {
-      if (ORDER[at] < ORDER[level]) return;
-      write(`${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...fields }, bigintAsString)}\n`);
+      logger[at](fields, message);
     },
   };
 }
 
 export const silentLogger: Logger = { log() {} };
-
-function bigintAsString(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}

@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     "",
     `presence.v1 reference server listening on ${server.url}`,
     `  health:   ${health}`,
+    `  metrics:  ${health.replace("/healthz", "/metrics")}`,
+    `  console:  ${config.adminKey ? health.replace("/healthz", "/console") : "off (set PRESENCE_ADMIN_KEY)"}`,
     `  plan:     ${server.engine.settings.plan}, feature switch ${server.engine.settings.featureEnabled ? "on" : "off"}, friend auto-notification ${server.engine.settings.friendAutoNotify ? "on" : "off"}`,
     `  tokens:   npm run cli -- token <userId>`,
   ];

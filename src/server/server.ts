@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { AdminApi } from "../admin/admin.js";
 import { ClusterNode } from "../cluster/node.js";
 import { InMemoryFriends, InMemoryPresenceStore, InMemoryUserDirectory, PresenceEngine, resolveAppConfig, type ConnectionId } from "../engine/index.js";
 import { CLOSE_CODES } from "../protocol/index.js";
@@ -13,6 +14,8 @@ import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
+import { ServerMetrics } from "./metrics.js";
+import { originAllowed } from "./origin.js";
 import { RealTimers } from "./real-timers.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
@@ -43,10 +46,9 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   let closing = false;
 
   const friendPairs = Object.entries(config.friends).flatMap(([user, list]) => list.map((friend) => [user, friend] as const));
-  const cluster: ClusterNode | undefined = config.redisUrl ? await startCluster(config, logger, () => cluster!.friends.befriend(friendPairs)) : undefined;
+  const cluster: ClusterNode | undefined = config.redisUrl ? await startCluster(config, logger, () => cluster!.friends.befriendAll(friendPairs)) : undefined;
   const friends = cluster?.friends ?? new InMemoryFriends();
-  if (friends instanceof InMemoryFriends) for (const [user, friend] of friendPairs) friends.befriend(user, friend);
-  else await friends.befriend(friendPairs);
+  await friends.befriendAll(friendPairs);
 
   const timers = new RealTimers();
   const engine: PresenceEngine = new PresenceEngine({
@@ -63,12 +65,17 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
+  const metrics = new ServerMetrics(engine);
   const connectionContext: ConnectionContext = {
     engine,
-    frameEncoder: new FrameEncoder(),
+    frameEncoder: metrics.timed(new FrameEncoder()),
     logger,
     maxBufferedBytes: config.maxBufferedBytes,
-    onEnd: (id) => connections.delete(id),
+    observer: metrics,
+    onEnd: (id) => {
+      connections.delete(id);
+      metrics.ended(id);
+    },
   };
 
   await cluster?.start(engine);
@@ -84,12 +91,28 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     },
     startedAtMs,
   };
-  const http = createServer((request, response) => handleHttpRequest(health, request, response));
+  const admin = config.adminKey ? new AdminApi({ engine, friends, logger, adminKey: config.adminKey }) : undefined;
+  if (!admin) logger.log("info", "admin API and console off: no admin key configured");
+  const http = createServer((request, response) => {
+    if (admin?.handles(request)) return void admin.handle(request, response);
+    if (metrics.handles(request)) return void metrics.respond(response);
+    handleHttpRequest(health, request, response);
+  });
 
   // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
   // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
   const maxPayload = 2 * engine.settings.limits.maxFrameBytes;
-  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    server: http,
+    path: config.path,
+    maxPayload,
+    perMessageDeflate: false,
+    verifyClient: ({ origin, req }, done) => {
+      if (originAllowed(config.allowedOrigins, origin)) return done(true);
+      logger.log("warn", "origin refused", { origin, remote: req.socket.remoteAddress });
+      done(false, 403, "origin not allowed");
+    },
+  });
   wss.on("connection", (socket, request) => {
     if (closing) {
       socket.close(CLOSE_CODES.goingAway, "shutting down");
@@ -124,6 +147,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.
       await engine.idle();
       timers.cancelAll();
+      admin?.close();
       await cluster?.close();
       await closeServer(wss, http);
       logger.log("info", "stopped");

@@ -153,11 +153,14 @@ describe("a client behind a load balancer", () => {
     const { statuses } = await client.subscribeUserStatus(["bob"]);
     statuses.forEach((s) => seen.set(s.userId, s));
 
+    const states: string[] = [];
+    client.onStateChanged((state) => states.push(state));
     balancer.target = b!.port;
     await a!.close();
+    await eventually(() => (states.includes("reconnecting") && client.state === "online" ? true : undefined), 10_000, "the client back online");
     await eventually(async () => ((await b!.engine.statusOf("alice"))?.onlineDevices.length === 1 && (await b!.engine.subscriptionsOf("alice")).includes("bob") ? true : undefined), 10_000, "alice back on node b, subscribed");
     await bob.request({ $case: "setSelfStatusRequest", value: { customStatus: "seen from b" } });
-    await eventually(() => (seen.get("bob")?.customStatus === "seen from b" ? true : undefined), 5000, "alice to see bob's change");
+    await eventually(() => (seen.get("bob")?.customStatus === "seen from b" ? true : undefined), 10_000, "alice to see bob's change");
     // The SDK's statuses also carry the decoder's (empty) unknown fields; every protocol field must agree.
     expect(seen.get("bob")).toMatchObject({ ...(await b!.engine.statusOf("bob")) });
   });

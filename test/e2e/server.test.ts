@@ -278,6 +278,8 @@ describe("connection rules", () => {
     raw.socket.resume();
     expect(await raw.closed(15_000)).toBe(1008);
     expect(raw.closeReason).toBe("slow consumer");
+    const metrics = await (await fetch(`http://127.0.0.1:${s.port}/metrics`)).text();
+    expect(metrics).toMatch(/^presence_slow_consumer_closes_total 1$/m);
   }, 30_000);
 
   it("turns a silent connection OFFLINE after the heartbeat timeout, clears its custom status and notifies subscribers", async () => {

@@ -55,7 +55,10 @@ export enum ErrorCode {
   /**
    * ERROR_CODE_FEATURE_DISABLED - The "user status query and change notification" switch of the
    * application is off. Sent for queries of other users, subscribe and
-   * unsubscribe. Source system: ERR_SVR_ACCOUNT_USER_STATUS_DISABLED.
+   * unsubscribe. Source system: ERR_SVR_ACCOUNT_USER_STATUS_DISABLED. The
+   * switches and the plan may change while the server runs; a change applies
+   * at once to every connection, from its next request (and to the next
+   * change notification).
    */
   ERROR_CODE_FEATURE_DISABLED = 72001,
   /**

@@ -18,6 +18,17 @@ export const protobufFileName = "presence/v1/session.proto";
  * `spec_default` option of each field is the value the specification
  * prescribes and every conforming server uses unless configured otherwise.
  * A field a client does not find (an older server) takes its spec default.
+ *
+ * An operator may change limits while the server runs. A limit the server
+ * checks per request (the batch sizes, the rate limit, the custom status and
+ * user id lengths) applies from the next request. The heartbeat interval and
+ * timeout apply to connections that log in afterwards: a connection keeps the
+ * values announced to it. Lowering `max_subscriptions` below a list's length
+ * evicts nothing until that subscriber's next subscribe, which evicts the
+ * earliest entries down to the cap. `login_timeout_ms` applies to connections
+ * opened afterwards, `subscription_retention_ms` to losses afterwards.
+ * `max_frame_bytes` stays as the server started. The heartbeat interval is at
+ * most a third of the timeout.
  */
 export interface Limits {
   /** Most user ids in one `GetUserStatusRequest`. */
