@@ -39,7 +39,7 @@ export async function changeSettings({ engine }: AdminContext, body: unknown) {
   }
   const ruled = applyHeartbeatRule(limitChanges, engine.settings.limits);
   if ("problem" in ruled) throw new AdminHttpError(400, "invalid_field", ruled.problem.message, `limits.${ruled.problem.field}`);
-  engine.updateLimits(ruled.limits);
+  await engine.updateLimits(ruled.limits);
   await engine.updateSwitches(switches);
   return settingsOf(engine);
 }

@@ -52,9 +52,9 @@ export class ClusterKeys {
   get epoch(): string {
     return `${this.prefix}epoch`;
   }
-  /** The app switches last written by any node. */
-  get switches(): string {
-    return `${this.prefix}switches`;
+  /** The app's settings (switches, plan, limits) last written by any node. */
+  get settings(): string {
+    return `${this.prefix}settings`;
   }
   /** Subscription-retention deadlines: a sorted set of user ids by deadline (Unix ms). */
   get retention(): string {

@@ -147,8 +147,8 @@ export class ClusterNode {
       });
     }
     // The first node writes its configured switches; the others adopt the cluster's.
-    if (Object.keys(await this.store.readSwitches()).length === 0) await engine.updateSwitches({});
-    else await engine.refreshSwitches();
+    if (Object.keys(await this.store.readSettings()).length === 0) await engine.updateSwitches({});
+    else await engine.refreshSettings();
     await this.tick();
     const interval = Math.max(100, Math.floor(this.leaseTtlMs / 3));
     this.timer = setInterval(() => void this.tick(), interval);
@@ -177,7 +177,7 @@ export class ClusterNode {
     const engine = this.engine;
     if (!engine) return;
     if (channel === this.keys.controlChannel) {
-      engine.refreshSwitches().catch((error: unknown) => this.onError(error, "reading the switches"));
+      engine.refreshSettings().catch((error: unknown) => this.onError(error, "reading the switches"));
       return;
     }
     try {
@@ -296,7 +296,7 @@ export class ClusterNode {
           for (const [channel, payload] of this.pendingRelays.splice(0)) this.publish(channel, payload);
           // A fresh store lost the switches too: this node's are the last known.
           if (epochChanged) await this.engine!.updateSwitches({});
-          else await this.engine!.refreshSwitches();
+          else await this.engine!.refreshSettings();
           // Losses whose transition failed while Redis was away left devices this node no longer holds.
           if (!epochChanged) await this.engine!.releaseLost(await this.command.smembers(this.keys.nodeUsers(this.nodeId)));
           await this.engine!.resynchronize(epochChanged);

@@ -13,7 +13,7 @@
 // missing one (a lost notification). The retention schedule and the node's
 // user index are written before the commit for the same reason.
 import type { Redis } from "ioredis";
-import type { AppSwitches } from "../engine/config.js";
+import type { AppConfig } from "../engine/config.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "../engine/store.js";
 import type { OperationClass } from "../protocol/requests.js";
 import type { ClusterKeys } from "./keys.js";
@@ -157,14 +157,14 @@ export class RedisPresenceStore implements PresenceStore {
     return true;
   }
 
-  async readSwitches(): Promise<Partial<AppSwitches>> {
-    const raw = await this.call(() => this.redis.get(this.keys.switches));
-    return raw ? (JSON.parse(raw) as Partial<AppSwitches>) : {};
+  async readSettings(): Promise<Partial<AppConfig>> {
+    const raw = await this.call(() => this.redis.get(this.keys.settings));
+    return raw ? (JSON.parse(raw) as Partial<AppConfig>) : {};
   }
 
-  /** Stores the switches and tells every node (each re-reads them). */
-  async writeSwitches(switches: AppSwitches): Promise<void> {
-    await this.call(() => this.redis.multi().set(this.keys.switches, JSON.stringify(switches)).publish(this.keys.controlChannel, "switches").exec());
+  /** Stores the settings and tells every node (each re-reads them). */
+  async writeSettings(settings: AppConfig): Promise<void> {
+    await this.call(() => this.redis.multi().set(this.keys.settings, JSON.stringify(settings)).publish(this.keys.controlChannel, "settings").exec());
   }
 
   /** Users whose retention deadline has passed, at most `limit`. */

@@ -1,7 +1,7 @@
 // The message one node publishes to another: the notifications for the
 // receiving node's connections, each status once (protobuf, base64) and, per
 // connection, which statuses it gets; and the connections it must close
-// because their device logged in elsewhere. JSON around protobuf keeps the frame
+// because their device logged in elsewhere or an operator forced it offline. JSON around protobuf keeps the frame
 // format of the statuses the spec's while the envelope stays internal.
 import { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { Relayed } from "../engine/index.js";
@@ -13,13 +13,15 @@ interface RelayMessage {
   d: [connectionId: string, statuses: number[]][];
   /** Connections replaced by a login elsewhere. */
   r: string[];
+  /** Connections an operator forced offline. */
+  k: string[];
 }
 
 export class RelayMessageError extends Error {}
 
-export function encodeRelay({ outbox, replaced }: Relayed): string {
+export function encodeRelay({ outbox, replaced, kicked }: Relayed): string {
   const index = new Map<UserStatus, number>();
-  const message: RelayMessage = { s: [], d: [], r: replaced };
+  const message: RelayMessage = { s: [], d: [], r: replaced, k: kicked };
   for (const [connectionId, statuses] of outbox) {
     message.d.push([
       connectionId,
@@ -47,9 +49,13 @@ export function decodeRelay(payload: string): Relayed {
         return [connectionId, list as UserStatus[]];
       }),
     );
-    if (!Array.isArray(message.r) || message.r.some((id) => typeof id !== "string")) throw new Error("the replaced connections are not a list of ids");
-    return { outbox, replaced: message.r };
+    return { outbox, replaced: ids(message.r, "replaced"), kicked: ids(message.k, "kicked") };
   } catch (cause) {
     throw new RelayMessageError(`a relayed message does not parse: ${String(cause)}`);
   }
+}
+
+function ids(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || value.some((id) => typeof id !== "string")) throw new Error(`the ${what} connections are not a list of ids`);
+  return value as string[];
 }

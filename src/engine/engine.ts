@@ -35,6 +35,8 @@ export interface Relayed {
   outbox: Outbox;
   /** Connections whose device logged in again elsewhere: each is sent REPLACED_BY_NEW_LOGIN and closed. */
   replaced: ConnectionId[];
+  /** Connections an operator forced offline: each is sent KICKED and closed, its device removed. */
+  kicked: ConnectionId[];
 }
 
 /** Checks a login token; returns the error code to refuse it with, or undefined to accept. */
@@ -161,13 +163,20 @@ export class PresenceEngine {
   /** Changes the plan or a switch; applies from the next event on, and resolves once stored. Subscription lists are kept. */
   updateSwitches(changes: Partial<AppSwitches>): Promise<void> {
     Object.assign(this.config, withoutUndefined(changes));
-    const { plan, featureEnabled, friendAutoNotify } = this.config;
-    return this.lanes.run(["switches"], () => this.state.store.writeSwitches({ plan, featureEnabled, friendAutoNotify }).catch(this.onError));
+    return this.storeSettings();
   }
 
-  /** Adopts the switches last stored by any engine sharing the store (a node starting, or told of a change). */
-  async refreshSwitches(): Promise<void> {
-    Object.assign(this.config, withoutUndefined(await this.state.store.readSwitches()));
+  /** Adopts the settings last stored by any engine sharing the store (a node starting, or told of a change). */
+  async refreshSettings(): Promise<void> {
+    const { limits, ...switches } = await this.state.store.readSettings();
+    Object.assign(this.config, withoutUndefined(switches));
+    if (limits) this.config.limits = Object.freeze(resolveLimits(limits));
+  }
+
+  /** Stores the settings in force, so every engine sharing the store adopts them; a failure is reported. */
+  private storeSettings(): Promise<void> {
+    const { plan, featureEnabled, friendAutoNotify, limits } = this.config;
+    return this.lanes.run(["settings"], () => this.state.store.writeSettings({ plan, featureEnabled, friendAutoNotify, limits }).catch(this.onError));
   }
 
   /** The configuration in force. */
@@ -186,36 +195,39 @@ export class PresenceEngine {
   }
 
   /**
-   * Replaces limits; throws ConfigError on a bad value, changing nothing. Limits checked per request
+   * Replaces limits (and stores them for every engine sharing the store; resolves once stored);
+   * throws ConfigError on a bad value, changing nothing. Limits checked per request
    * apply from the next request, the heartbeat ones to connections that log in afterwards (each keeps
    * the timeout announced to it), and a lower subscription cap evicts at the subscriber's next subscribe.
    */
-  updateLimits(changes: Partial<LimitsConfig>): void {
+  updateLimits(changes: Partial<LimitsConfig>): Promise<void> {
     this.config.limits = Object.freeze(resolveLimits({ ...this.config.limits, ...withoutUndefined(changes) }));
+    return this.storeSettings();
   }
 
   /**
-   * Forces a user's devices held by this node offline (every one, or the one named): each gets
-   * ERROR_CODE_KICKED and its connection closes; the change carries reason KICKED. Resolves with the
-   * device ids kicked. Rejects if the store fails.
+   * Forces a user's devices offline (every one, or the one named), on this
+   * node or, relayed, on the node holding each: each gets ERROR_CODE_KICKED
+   * and its connection closes; the change carries reason KICKED. Resolves
+   * with the device ids told to go (a device whose connection ends meanwhile
+   * just goes). Rejects if the store fails.
    */
   async kick(userId: string, deviceId?: string): Promise<string[]> {
     const { value: record } = await this.state.store.readUser(userId);
-    const kicked: string[] = [];
-    const targets = (record?.devices ?? []).filter((d) => d.nodeId === this.nodeId && (deviceId === undefined || d.deviceId === deviceId));
-    await Promise.all(
-      targets.map((device) => {
-        const connection = this.connections.get(device.connectionId);
-        if (!connection) return;
-        return this.event(connection, async (scope) => {
-          kicked.push(device.deviceId);
-          const reason = StatusChangeReason.STATUS_CHANGE_REASON_KICKED;
-          await this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_KICKED, "an operator forced this device offline", 0, reason);
-        });
-      }),
-    );
-    return kicked;
+    const targets = (record?.devices ?? []).filter((d) => deviceId === undefined || d.deviceId === deviceId);
+    const kicks: Promise<void>[] = [];
+    for (const device of targets) {
+      if (device.nodeId !== this.nodeId) {
+        this.relay(device.nodeId, { outbox: new Map(), replaced: [], kicked: [device.connectionId] });
+        continue;
+      }
+      const connection = this.connections.get(device.connectionId);
+      if (connection) kicks.push(this.event(connection, (scope) => this.kickConnection(scope, connection)));
+    }
+    await Promise.all(kicks);
+    return targets.map((device) => device.deviceId);
   }
+
 
   /** The statuses of the users known, and the ids of those unknown, each in argument order. Rejects if the store fails. */
   lookup(userIds: readonly string[]): Promise<{ statuses: UserStatus[]; unknown: string[] }> {
@@ -253,7 +265,7 @@ export class PresenceEngine {
   // ---- Cluster API: what a node sharing its store with others is told ----
 
   /** What another node relayed for connections of this one; resolves once handed to the sink. */
-  deliverRelayed({ outbox, replaced }: Relayed): Promise<void> {
+  deliverRelayed({ outbox, replaced, kicked }: Relayed): Promise<void> {
     const delivered: Promise<void>[] = [];
     for (const [connectionId, statuses] of outbox) {
       const connection = this.connections.get(connectionId);
@@ -263,6 +275,10 @@ export class PresenceEngine {
     for (const connectionId of replaced) {
       const connection = this.connections.get(connectionId);
       if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.replace(scope, connection)));
+    }
+    for (const connectionId of kicked) {
+      const connection = this.connections.get(connectionId);
+      if (connection?.userId !== undefined) delivered.push(this.event(connection, (scope) => this.kickConnection(scope, connection)));
     }
     return Promise.all(delivered).then(() => undefined);
   }
@@ -341,7 +357,7 @@ export class PresenceEngine {
         if (scope.changes.size > 0) {
           const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes);
           this.notify(scope, local);
-          for (const [nodeId, outbox] of remote) this.relay(nodeId, { outbox, replaced: [] });
+          for (const [nodeId, outbox] of remote) this.relay(nodeId, { outbox, replaced: [], kicked: [] });
           for (const [userId, { record }] of scope.changes) for (const listener of this.changeListeners) listener(statusOf(userId, record, this.state.store.epoch));
         }
       } catch (error) {
@@ -411,7 +427,7 @@ export class PresenceEngine {
       return { write: true, result: { deviceId, replaced } };
     });
     const { deviceId, replaced } = result;
-    if (replaced && replaced.nodeId !== this.nodeId) this.relay(replaced.nodeId, { outbox: new Map(), replaced: [replaced.connectionId] });
+    if (replaced && replaced.nodeId !== this.nodeId) this.relay(replaced.nodeId, { outbox: new Map(), replaced: [replaced.connectionId], kicked: [] });
     const replacedConnection = replaced?.nodeId === this.nodeId ? this.connections.get(replaced.connectionId) : undefined;
     if (replacedConnection) this.replace(scope, replacedConnection);
     connection.userId = request.userId;
@@ -473,6 +489,11 @@ export class PresenceEngine {
     if (!closesConnection(code, context)) return;
     this.close(scope, connection, code);
     await this.loseDevice(scope, connection, lossReason);
+  }
+
+  private kickConnection(scope: EventScope, connection: Connection): Promise<void> {
+    const reason = StatusChangeReason.STATUS_CHANGE_REASON_KICKED;
+    return this.refuse(scope, connection, 0, "connection", ErrorCode.ERROR_CODE_KICKED, "an operator forced this device offline", 0, reason);
   }
 
   /** The connection's device logged in on another connection, which now holds it: closing this one removes no device. */

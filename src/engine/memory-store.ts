@@ -1,7 +1,7 @@
 // The default store: the presence data of one node, in memory. Commits are
 // atomic because nothing else runs between their check and their writes.
 import type { OperationClass } from "../protocol/requests.js";
-import type { AppSwitches } from "./config.js";
+import type { AppConfig } from "./config.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "./store.js";
 
 export class InMemoryPresenceStore implements PresenceStore {
@@ -17,7 +17,7 @@ export class InMemoryPresenceStore implements PresenceStore {
   /** By cell key; revisions keep counting across deletes, so a cell written again never repeats one. */
   private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
-  private switches: Partial<AppSwitches> = {};
+  private settings: Partial<AppConfig> = {};
 
   async readUser(userId: string): Promise<Cell<UserRecord>> {
     return this.cell(this.users.get(userId), `u\u0000${userId}`);
@@ -48,12 +48,12 @@ export class InMemoryPresenceStore implements PresenceStore {
     return true;
   }
 
-  async readSwitches(): Promise<Partial<AppSwitches>> {
-    return { ...this.switches };
+  async readSettings(): Promise<Partial<AppConfig>> {
+    return { ...this.settings };
   }
 
-  async writeSwitches(switches: AppSwitches): Promise<void> {
-    this.switches = { ...switches };
+  async writeSettings(settings: AppConfig): Promise<void> {
+    this.settings = { ...settings };
   }
 
   async countSubscriptions(): Promise<number> {

@@ -25,7 +25,7 @@
 // commit touches one user's keys and stays within one Redis Cluster slot.
 import type { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
 import type { OperationClass } from "../protocol/requests.js";
-import type { AppSwitches } from "./config.js";
+import type { AppConfig } from "./config.js";
 
 /** The name the transport gives one connection; unique within its node. */
 export type ConnectionId = string;
@@ -89,8 +89,9 @@ export interface PresenceStore {
   /** Applies every write, or none if any cell moved since it was read; resolves whether it applied. */
   commit(writes: readonly StoreWrite[]): Promise<boolean>;
   /** The switches last written by any node; empty before the first write. */
-  readSwitches(): Promise<Partial<AppSwitches>>;
-  writeSwitches(switches: AppSwitches): Promise<void>;
+  readSettings(): Promise<Partial<AppConfig>>;
+  /** Stores the settings (switches, plan, limits) for every engine sharing the store. */
+  writeSettings(settings: AppConfig): Promise<void>;
   /** Entries in every subscriber's list, for operators; a store that cannot count them cheaply leaves it out. */
   countSubscriptions?(): Promise<number>;
 }

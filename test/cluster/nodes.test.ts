@@ -125,6 +125,26 @@ describe("three nodes on one Redis", () => {
     expect(errorOf(refused).code).toBe(ErrorCode.ERROR_CODE_FEATURE_DISABLED);
   });
 
+  it("reaches every node with a limit changed on one: the next query over the new batch size gets 70206", async () => {
+    const [a, b] = await cluster(2, { users: ["x1", "x2"] });
+    const ivy = await peer(b!, "ivy");
+    await a!.engine.updateLimits({ maxQueryUsers: 1 });
+    await eventually(() => (b!.engine.settings.limits.maxQueryUsers === 1 ? true : undefined), 5000, "node b to adopt the limit");
+    const refused = await ivy.request({ $case: "getUserStatusRequest", value: { userIds: ["x1", "x2"] } });
+    expect(errorOf(refused).code).toBe(ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT);
+  });
+
+  it("kicks a device held by another node: it gets 72115 and closes, and watchers see reason KICKED", async () => {
+    const [a, b] = await cluster(2);
+    const lea = await peer(b!, "lea", "phone");
+    const watcher = await peer(a!, "max");
+    await watcher.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["lea"] } });
+    expect(await a!.engine.kick("lea")).toEqual(["phone"]);
+    expect(await lea.closed()).toBe(1008);
+    expect(errorOf(lea.frames.at(-1)!).code).toBe(ErrorCode.ERROR_CODE_KICKED);
+    await pushOf(watcher, "lea", (s) => s.reason === StatusChangeReason.STATUS_CHANGE_REASON_KICKED && s.statusType === UserStatusType.USER_STATUS_TYPE_OFFLINE);
+  });
+
   it("replaces a device's older connection held by another node", async () => {
     const [a, b] = await cluster(2);
     const old = await peer(a!, "kim", "tablet");

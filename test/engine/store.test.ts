@@ -6,6 +6,7 @@ import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
 import {
   PresenceEngine,
+  resolveAppConfig,
   simulatedTime,
   StoreContentionError,
   StoreUnavailableError,
@@ -47,8 +48,8 @@ class ScriptedStore implements PresenceStore {
   readSubscriptions = (userId: string) => this.call(() => this.inner.readSubscriptions(userId));
   subscribersOf = (userIds: readonly string[]) => this.call(() => this.inner.subscribersOf(userIds));
   readRateWindows = (userId: string, operations: Parameters<PresenceStore["readRateWindows"]>[1]) => this.call(() => this.inner.readRateWindows(userId, operations));
-  readSwitches = () => this.call(() => this.inner.readSwitches());
-  writeSwitches = (switches: Parameters<PresenceStore["writeSwitches"]>[0]) => this.call(() => this.inner.writeSwitches(switches));
+  readSettings = () => this.call(() => this.inner.readSettings());
+  writeSettings = (switches: Parameters<PresenceStore["writeSettings"]>[0]) => this.call(() => this.inner.writeSettings(switches));
   commit = (writes: readonly StoreWrite[]) =>
     this.call(async () => {
       if (this.conflicts === 0) return this.inner.commit(writes);
@@ -96,13 +97,14 @@ describe.each(STORES)("the $name store", ({ create }) => {
     expect(await store.readSubscriptions("s1")).toEqual({ value: undefined, revision: 0 });
   });
 
-  it("keeps a rate window per user and operation class, and the switches", async () => {
+  it("keeps a rate window per user and operation class, and the settings", async () => {
     const store = create();
     await store.commit([{ kind: "rate", userId: "a", operation: "query", revision: 0, value: [5] }]);
     expect((await store.readRateWindows("a", ["query", "subscribe"])).map((c) => c.value)).toEqual([[5], undefined]);
-    expect(await store.readSwitches()).toEqual({});
-    await store.writeSwitches({ plan: "premium", featureEnabled: true, friendAutoNotify: false });
-    expect(await store.readSwitches()).toEqual({ plan: "premium", featureEnabled: true, friendAutoNotify: false });
+    expect(await store.readSettings()).toEqual({});
+    const settings = resolveAppConfig({ plan: "premium", featureEnabled: true, limits: { maxQueryUsers: 7 } });
+    await store.writeSettings(settings);
+    expect(await store.readSettings()).toEqual(settings);
   });
 });
 
@@ -205,7 +207,7 @@ describe.each(STORES)("the engine over a $name store that is slow, contended, sh
     const toBob = effects.b!.filter((e) => e.connectionId === "bob1" && e.type === "send" && e.frame.body?.$case === "userStatusChanged");
     expect(toBob.length).toBeGreaterThan(0);
     await a.updateSwitches({ friendAutoNotify: true });
-    await b.refreshSwitches();
+    await b.refreshSettings();
     expect(b.settings.friendAutoNotify).toBe(true);
   });
 });
