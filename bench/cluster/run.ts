@@ -75,6 +75,8 @@ interface TopologyResult {
   redisCpuMs: number | undefined;
   /** Redis memory per logged-in connection (records, lists, reverse index, rate windows), after the setup. */
   redisBytesPerConnection: number | undefined;
+  /** Redis commands per status change during the run, by command (publishes: messages between nodes). */
+  redisCommandsPerChange: Record<string, number> | undefined;
 }
 
 interface Distribution {
@@ -106,6 +108,17 @@ async function usedMemory(url: string): Promise<number> {
     const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
     const startup = Number(/used_memory_startup:(\d+)/.exec(info)?.[1]);
     return used - startup;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Calls per Redis command so far (INFO commandstats). */
+async function commandCalls(url: string): Promise<Record<string, number>> {
+  const client = new Redis(url);
+  try {
+    const info = await client.info("commandstats");
+    return Object.fromEntries([...info.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
   } finally {
     client.disconnect();
   }
@@ -143,6 +156,7 @@ async function topology(name: string, nodeCount: number): Promise<TopologyResult
     await Promise.all(generators.map((_, g) => ask(g, { cmd: "setup", setup: { urls, secret: SECRET, writers: share(writers, g), receivers: share(receivers, g) } satisfies Setup }, "ready")));
 
     const redisBytesPerConnection = redis ? Math.round((await usedMemory(redis.url)) / CONNECTIONS) : undefined;
+    const commandsBefore = redis ? await commandCalls(redis.url) : undefined;
     const cpuBefore = nodes.map((node) => cpuMs(node.pid));
     const redisBefore = redis ? cpuMs(redis.pid) : 0;
     const startedAt = Date.now();
@@ -150,6 +164,7 @@ async function topology(name: string, nodeCount: number): Promise<TopologyResult
     const elapsedS = (Date.now() - startedAt - 3000) / 1000;
     const nodeCpuMs = nodes.reduce((sum, node, i) => sum + cpuMs(node.pid) - cpuBefore[i]!, 0);
     const redisCpuMs = redis ? cpuMs(redis.pid) - redisBefore : undefined;
+    const commandsAfter = redis ? await commandCalls(redis.url) : undefined;
     let changes = 0;
     let expected = 0;
     for (const run of runs) for (const [writer, count] of Object.entries(run.changes)) {
@@ -173,6 +188,14 @@ async function topology(name: string, nodeCount: number): Promise<TopologyResult
       nodeCpuMs: Math.round(nodeCpuMs),
       redisCpuMs: redisCpuMs === undefined ? undefined : Math.round(redisCpuMs),
       redisBytesPerConnection,
+      redisCommandsPerChange:
+        commandsBefore && commandsAfter
+          ? Object.fromEntries(
+              Object.entries(commandsAfter)
+                .map(([command, calls]) => [command, round((calls - (commandsBefore[command] ?? 0)) / Math.max(1, changes))] as const)
+                .filter(([, perChange]) => perChange > 0),
+            )
+          : undefined,
     };
   } finally {
     for (const child of generators) child.kill("SIGKILL");

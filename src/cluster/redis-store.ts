@@ -65,6 +65,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly indexed = new Set<string>();
   /** Targets added to reverse indexes by commits that lost, per subscriber: removed once a list commits without them. */
   private readonly unconfirmed = new Map<string, Set<string>>();
+  /** Records as last parsed, by the stored string: a 500-user query parses only the records that changed. */
+  private readonly parsed = new Map<string, { raw: string; record: UserRecord }>();
   /** The list each subscriber had when last read, by revision: a commit at that revision adds only the targets it adds. */
   private readonly listsRead = new Map<string, { revision: number; targets: ReadonlySet<string> }>();
 
@@ -111,10 +113,18 @@ export class RedisPresenceStore implements PresenceStore {
       for (const userId of userIds) pipeline.get(this.keys.user(userId));
       return pipeline.exec();
     });
-    for (let i = 0; i < userIds.length; i++) {
-      const payload = split(replyOf(replies, i) as string | null).payload;
-      each(payload === undefined ? undefined : decodeRecord(userIds[i]!, payload), i);
-    }
+    for (let i = 0; i < userIds.length; i++) each(this.recordOf(userIds[i]!, replyOf(replies, i) as string | null), i);
+  }
+
+  /** The record a stored string holds, parsed once per distinct string (records are values: sharing one is safe). */
+  private recordOf(userId: string, raw: string | null): UserRecord | undefined {
+    if (raw === null || raw === "") return undefined;
+    const known = this.parsed.get(userId);
+    if (known?.raw === raw) return known.record;
+    const record = decodeRecord(userId, split(raw).payload!);
+    if (this.parsed.size >= MAX_RECORDS_PARSED) this.parsed.clear();
+    this.parsed.set(userId, { raw, record });
+    return record;
   }
 
   async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {
@@ -238,6 +248,9 @@ export class RedisPresenceStore implements PresenceStore {
     return callRedis(run, this.options.retryAfterMs);
   }
 }
+
+/** Parsed records kept; past this the cache starts again (about 0.5 KB each). */
+const MAX_RECORDS_PARSED = 100_000;
 
 /** Lists remembered between read and commit; past this they are forgotten (a commit then adds every target again). */
 const MAX_LISTS_REMEMBERED = 10_000;
