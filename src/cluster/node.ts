@@ -289,6 +289,8 @@ export class ClusterNode {
         try {
           if (this.command.status !== "ready" || this.subscriber.status !== "ready") return;
           this.interrupted = false;
+          // Listening again before reading: a change published after this is delivered, one before it is read.
+          await this.subscriber.subscribe(this.keys.nodeChannel(this.nodeId), this.keys.controlChannel);
           const epochChanged = await this.store.refreshEpoch();
           this.onEvent("resynchronizing", { node: this.nodeId, epochChanged });
           if (epochChanged) await this.onFreshState();
