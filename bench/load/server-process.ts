@@ -1,0 +1,37 @@
+// The reference server as the load tool starts it: `npm start`'s
+// configuration path (a JSON file named by PRESENCE_CONFIG, environment
+// variables) in a child process of its own, which also answers the
+// orchestrator's questions about its own memory, CPU and event-loop delay.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { loadServerConfig } from "../../src/server/config.js";
+import { jsonLogger } from "../../src/server/log.js";
+import { startPresenceServer } from "../../src/server/server.js";
+import { cpuUs, serveRpc } from "./rpc.js";
+
+const config = loadServerConfig();
+const server = await startPresenceServer({ ...config, logger: jsonLogger(config.logLevel, (line) => process.stderr.write(line)) });
+// How late the event loop ran since the last `stats` (the timers' lateness), at 10 ms resolution.
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
+serveRpc({
+  stats() {
+    const stats = {
+      rssBytes: process.memoryUsage.rss(),
+      cpuUs: cpuUs(),
+      connections: server.connectionCount,
+      loopDelayMaxMs: delay.max / 1e6,
+      loopDelayP99Ms: delay.percentile(99) / 1e6,
+    };
+    delay.reset();
+    return stats;
+  },
+  async stop() {
+    const start = performance.now();
+    await server.close();
+    const shutdownMs = performance.now() - start;
+    setTimeout(() => process.exit(0), 50).unref();
+    return { shutdownMs };
+  },
+});
+process.send?.({ listening: server.url, pid: process.pid });
