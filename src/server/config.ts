@@ -25,6 +25,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
+  /** WebSocket connections admitted at most; 0: the descriptor limit minus a reserve (admission.ts). */
+  maxConnections: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function defaultServerConfig(): ServerConfig {
     users: [],
     logLevel: "info",
     maxBufferedBytes: 8 * 1024 * 1024,
+    maxConnections: 0,
   };
 }
 

@@ -1,9 +1,14 @@
 // The server's plain HTTP requests (those that are not a WebSocket upgrade):
 // GET /healthz for load balancers and probes, 404 for anything else.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { RETRY_AFTER_SECONDS } from "./admission.js";
 
 export interface HealthSource {
   readonly closing: boolean;
+  /** No connection is admitted until one ends (admission.ts). */
+  readonly full: boolean;
+  readonly maxConnections: number;
+
   readonly connectionCount: number;
   /** When the server started, in Unix ms. */
   readonly startedAtMs: number;
@@ -11,14 +16,17 @@ export interface HealthSource {
 
 export function handleHttpRequest(health: HealthSource, request: IncomingMessage, response: ServerResponse): void {
   if (request.method === "GET" && request.url === "/healthz") {
+    const status = health.closing ? "shutting-down" : health.full ? "full" : "ok";
     const body = JSON.stringify({
-      status: health.closing ? "shutting-down" : "ok",
+      status,
       connections: health.connectionCount,
+      maxConnections: Number.isFinite(health.maxConnections) ? health.maxConnections : null,
       uptimeMs: Date.now() - health.startedAtMs,
       protocol: "presence.v1",
     });
-    // 503 while shutting down, so a load balancer stops sending new clients here.
-    response.writeHead(health.closing ? 503 : 200, { "content-type": "application/json" }).end(body);
+    // 503 while shutting down or full, so a load balancer sends new clients elsewhere; the answer itself shows the node alive.
+    const headers = { "content-type": "application/json", ...(status === "full" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}) };
+    response.writeHead(status === "ok" ? 200 : 503, headers).end(body);
     return;
   }
   response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

@@ -7,7 +7,9 @@ import { WebSocketServer } from "ws";
 import { InMemoryFriends, InMemoryUserDirectory, PresenceEngine, type ConnectionId } from "../engine/index.js";
 import { CLOSE_CODES } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
+import { Admission, connectionLimit } from "./admission.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
+import { descriptorLimit } from "./descriptors.js";
 import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
@@ -26,6 +28,8 @@ export interface PresenceServer {
   readonly config: ServerConfig;
   /** Open connections. */
   readonly connectionCount: number;
+  /** Connections admitted at most (Infinity when no limit is known). */
+  readonly maxConnections: number;
   /** Tells every client the server is going away, closes every connection, stops listening. */
   close(): Promise<void>;
 }
@@ -53,6 +57,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
+  const admission = new Admission(connectionLimit(config.maxConnections, descriptorLimit()), () => connections.size);
   const connectionContext: ConnectionContext = {
     engine,
     frameEncoder: new FrameEncoder(),
@@ -68,6 +73,10 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     get connectionCount() {
       return connections.size;
     },
+    get full() {
+      return admission.full;
+    },
+    maxConnections: admission.maxConnections,
     startedAtMs,
   };
   const http = createServer((request, response) => handleHttpRequest(health, request, response));
@@ -75,7 +84,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
   // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
   const maxPayload = 2 * engine.settings.limits.maxFrameBytes;
-  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false });
+  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false, verifyClient: admission.verifyClient });
   wss.on("connection", (socket, request) => {
     if (closing) {
       socket.close(CLOSE_CODES.goingAway, "shutting down");
@@ -101,6 +110,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     get connectionCount() {
       return connections.size;
     },
+    maxConnections: admission.maxConnections,
     async close() {
       if (closing) return;
       closing = true;
