@@ -27,6 +27,8 @@ export interface ServerConfig {
   maxBufferedBytes: number;
   /** WebSocket connections admitted at most; 0: the descriptor limit minus a reserve (admission.ts). */
   maxConnections: number;
+  /** Event-loop lag (ms) past which new logins and queries are refused (overload.ts); 0: never. */
+  maxEventLoopLagMs: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export function defaultServerConfig(): ServerConfig {
     logLevel: "info",
     maxBufferedBytes: 8 * 1024 * 1024,
     maxConnections: 0,
+    maxEventLoopLagMs: 200,
   };
 }
 

@@ -20,10 +20,14 @@ export interface ConnectionContext {
   maxBufferedBytes: number;
   /** Called once, when the connection ends for any reason. */
   onEnd(id: ConnectionId): void;
+  /** While the node sheds load, the answer to a frame it refuses without the engine. */
+  shedder?: { refusal(frame: Frame): Frame | undefined };
 }
 
 export class Connection {
   private ended = false;
+  /** Settles once the engine answered every frame received so far. */
+  private answered: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: ConnectionId,
@@ -77,7 +81,10 @@ export class Connection {
       this.reject(error.code, error.message);
       return;
     }
-    void this.context.engine.receive(this.id, frame);
+    const refusal = this.context.shedder?.refusal(frame);
+    // A refusal waits for the answers to earlier requests: answers never overtake each other.
+    if (refusal) this.answered = this.answered.then(() => this.send(refusal));
+    else this.answered = this.context.engine.receive(this.id, frame);
   }
 
   private send(frame: Frame): void {

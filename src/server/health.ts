@@ -8,7 +8,8 @@ export interface HealthSource {
   /** No connection is admitted until one ends (admission.ts). */
   readonly full: boolean;
   readonly maxConnections: number;
-
+  /** New logins and queries are refused (overload.ts). */
+  readonly shedding: boolean;
   readonly connectionCount: number;
   /** When the server started, in Unix ms. */
   readonly startedAtMs: number;
@@ -21,6 +22,7 @@ export function handleHttpRequest(health: HealthSource, request: IncomingMessage
       status,
       connections: health.connectionCount,
       maxConnections: Number.isFinite(health.maxConnections) ? health.maxConnections : null,
+      shedding: health.shedding,
       uptimeMs: Date.now() - health.startedAtMs,
       protocol: "presence.v1",
     });

@@ -14,6 +14,7 @@ import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
+import { LoadShedder } from "./overload.js";
 import { RealTimers } from "./real-timers.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
@@ -58,12 +59,14 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
   const admission = new Admission(connectionLimit(config.maxConnections, descriptorLimit()), () => connections.size);
+  const shedder = config.maxEventLoopLagMs > 0 ? new LoadShedder(config.maxEventLoopLagMs) : undefined;
   const connectionContext: ConnectionContext = {
     engine,
     frameEncoder: new FrameEncoder(),
     logger,
     maxBufferedBytes: config.maxBufferedBytes,
     onEnd: (id) => connections.delete(id),
+    shedder,
   };
 
   const health = {
@@ -77,6 +80,9 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       return admission.full;
     },
     maxConnections: admission.maxConnections,
+    get shedding() {
+      return shedder?.shedding ?? false;
+    },
     startedAtMs,
   };
   const http = createServer((request, response) => handleHttpRequest(health, request, response));
@@ -114,6 +120,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     async close() {
       if (closing) return;
       closing = true;
+      shedder?.stop();
       logger.log("info", "shutting down", { connections: connections.size });
       for (const connection of [...connections.values()]) connection.shutDown();
       // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.
