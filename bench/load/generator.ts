@@ -5,6 +5,7 @@
 // rate, sends 500-user queries at a rate, and measures what comes back:
 // fan-out latency, versions skipped or out of order, and what never arrived.
 import WebSocket from "ws";
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { Platform } from "../../generated/ts-proto/presence/v1/status.js";
 import { decodeFrame, encodeFrame } from "../../src/codec/messages.js";
@@ -39,7 +40,8 @@ interface Client {
   watched: Map<number, number> | undefined;
 }
 
-const ATTEMPT_TIMEOUT_MS = 15_000;
+const ATTEMPT_TIMEOUT_MS = 30_000;
+const MAX_LOGIN_ATTEMPTS = 20;
 const TICK_MS = 10;
 const QUERY_USERS = 500;
 
@@ -176,21 +178,27 @@ function connect(user: number): Promise<boolean> {
       settle(false);
     });
     ws.on("message", (data) => onMessage(client, data as Buffer));
-    ws.on("open", () => {
-      const token = createToken({ userId: userId(user), expiresAtMs: Date.now() + 24 * 3600_000 }, setup.secret);
+    const token = createToken({ userId: userId(user), expiresAtMs: Date.now() + 24 * 3600_000 }, setup.secret);
+    const login = (attempt: number) =>
       request(client, { $case: "loginRequest", value: { userId: userId(user), token, platform: Platform.PLATFORM_WEB, deviceId: "load", clientVersion: "load/1" } }).then(
         (frame) => {
-          if (frame.body?.$case !== "loginResponse") return settle(false);
-          heartbeatMs = frame.body.value.limits?.heartbeatIntervalMs ?? heartbeatMs;
+          const body = frame.body;
+          // A node that sheds load asks for the login again later, as a real client would do.
+          if (body?.$case === "error" && body.value.code === ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE && attempt < MAX_LOGIN_ATTEMPTS) {
+            setTimeout(() => login(attempt + 1), Math.max(100, body.value.retryAfterMs));
+            return;
+          }
+          if (body?.$case !== "loginResponse") return settle(false);
+          heartbeatMs = body.value.limits?.heartbeatIntervalMs ?? heartbeatMs;
           client.loggedIn = true;
           client.nextPingMs = Date.now() + Math.random() * heartbeatMs;
           clients.set(user, client);
-          if (isWriter(setup.graph, user)) writerVersions.set(user, Number(frame.body.value.selfStatus?.version ?? 0));
+          if (isWriter(setup.graph, user)) writerVersions.set(user, Number(body.value.selfStatus?.version ?? 0));
           settle(true);
         },
         () => settle(false),
       );
-    });
+    ws.on("open", () => login(1));
   });
 }
 
@@ -347,6 +355,31 @@ serveRpc({
     const unanswered = inFlight();
     for (const client of queriers) client.queries.clear();
     return { sent, notSent, answered: queryLatency.count, refused, unanswered, latency: queryLatency.toJSON(), cpuUs: cpuUs() - cpu0 };
+  },
+
+  /** Opens `count` more connections at once to a node that should be full: how each upgrade was answered, and how fast. */
+  async beyond(args: { count: number; url: string }) {
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: args.count },
+        () =>
+          new Promise<{ answer: string; ms: number }>((resolve) => {
+            const start = performance.now();
+            const ws = new WebSocket(args.url, { perMessageDeflate: false });
+            const done = (answer: string) => {
+              ws.terminate();
+              resolve({ answer, ms: performance.now() - start });
+            };
+            const timer = setTimeout(() => done("no answer"), ATTEMPT_TIMEOUT_MS);
+            ws.once("open", () => (clearTimeout(timer), done("open")));
+            ws.once("unexpected-response", (_request, response) => (clearTimeout(timer), done(`http ${response.statusCode}`)));
+            ws.once("error", (error) => (clearTimeout(timer), done(error.message)));
+          }),
+      ),
+    );
+    const answers: Record<string, number> = {};
+    for (const { answer } of outcomes) answers[answer] = (answers[answer] ?? 0) + 1;
+    return { answers, maxMs: Math.max(0, ...outcomes.map((o) => o.ms)) };
   },
 
   held() {

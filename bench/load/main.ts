@@ -22,8 +22,10 @@ import { RpcClient, nowUs } from "./rpc.js";
 
 const USAGE = `usage: npm run load -- [--quick] [--url ws://127.0.0.1:PORT/presence]... [--connections N] [--writers N]
   [--receivers N] [--subscriptions N] [--friends N] [--generators N] [--rates n1,n2,...] [--step-seconds S]
-  [--query-rate N] [--query-seconds S] [--out FILE]
+  [--query-rate N] [--query-seconds S] [--beyond N] [--out FILE]
   --rates are notifications/s to offer, stepped up in order; --url may repeat (users are spread over the URLs);
+  --beyond N opens N connections past the planned ones, to a node that should then be full (a started server is
+  configured with maxConnections = --connections, and probed with 20 by default);
   a server at --url must accept the secret in PRESENCE_SECRET (or the development one) and allow the request rates.`;
 
 /** Descriptors a generator keeps for itself (stdio, IPC, the runtime's own). */
@@ -45,6 +47,7 @@ const { values: flags } = parseArgs({
     "step-seconds": { type: "string" },
     "query-rate": { type: "string" },
     "query-seconds": { type: "string" },
+    beyond: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -91,6 +94,7 @@ const drainMs = quick ? 5_000 : 10_000;
 const secret = process.env.PRESENCE_SECRET ?? DEV_SECRET;
 const outFile = flags.out ?? path.join(import.meta.dirname, "..", "results", quick ? "load-quick.json" : "load.json");
 const fanout = fanOut(graph);
+const beyond = intFlag("beyond", flags.beyond, flags.url.length === 0 ? 20 : 0);
 
 const children: ChildProcess[] = [];
 const tsx = { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "pipe", "ipc"] as ("ignore" | "inherit" | "pipe" | "ipc")[] };
@@ -108,6 +112,8 @@ async function startServer(): Promise<{ rpc: RpcClient; url: string; log: string
   const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "presence-load-")), "presence.json");
   const config = {
     logLevel: "warn",
+    // Full at exactly the planned connections, so the probe past them meets the admission limit.
+    maxConnections: connections,
     app: { plan: "premium", featureEnabled: true, friendAutoNotify: true, limits: { rateLimitRequests: 1_000_000_000 } },
     friends: friendsConfig(graph),
   };
@@ -172,6 +178,20 @@ async function main(): Promise<void> {
   const subscribed = await all<Subscribed>("subscribe", null, loginTimeout);
   const versions = writerLogins.flatMap((l) => l.writerVersions);
   await all("baseline", { versions }, 60_000);
+
+  // Past the maximum: refused at once, and /healthz still answers.
+  type Beyond = { answers: Record<string, number>; maxMs: number };
+  let admission = null;
+  if (beyond > 0) {
+    const healthUrl = urls[0]!.replace(/^ws/, "http").replace(/\/[^/]*$/, "/healthz");
+    const healthStart = performance.now();
+    const [probe, health] = await Promise.all([
+      gens[0]!.call<Beyond>("beyond", { count: beyond, url: urls[0] }, 60_000),
+      fetch(healthUrl).then(async (response) => ({ status: response.status, body: (await response.json()) as { status: string }, ms: performance.now() - healthStart })),
+    ]);
+    admission = { extra_attempted: beyond, answers: probe.answers, slowest_answer_ms: round(probe.maxMs), healthz_http_status: health.status, healthz_status: health.body.status, healthz_ms: round(health.ms) };
+    process.stderr.write(`past the maximum: ${JSON.stringify(probe.answers)} within ${round(probe.maxMs)} ms; /healthz ${health.status} ${health.body.status} in ${round(health.ms)} ms\n`);
+  }
 
   // Held, idle but for heartbeats: memory and CPU per connection.
   const holdMs = quick ? 1000 : 5000;
@@ -283,6 +303,7 @@ async function main(): Promise<void> {
       server_idle_cpu_percent: held0 && held1 ? round((100 * (held1.cpuUs - held0.cpuUs)) / (holdMs * 1000)) : null,
       errors: held.map((h) => h.errors),
     },
+    admission,
     steps,
     best: best ?? null,
     lost: sum(steps.map((s) => s.lost)),

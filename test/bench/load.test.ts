@@ -20,7 +20,7 @@ function runLoad(args: string[]): Promise<{ code: number | null; stderr: string 
 }
 
 describe("npm run load -- --quick", () => {
-  it("holds every connection, delivers every change in order and answers every query", async () => {
+  it("holds every connection, is refused past them, delivers every change in order and answers every query", async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "load.json");
     const run = await runLoad(["--quick", "--out", out]);
     expect(run.code, run.stderr).toBe(0);
@@ -31,6 +31,8 @@ describe("npm run load -- --quick", () => {
     expect(c.dropped).toBe(0);
     expect(c.subscribed_receivers).toBe(result.plan.receivers);
     expect(c.server_rss_per_connection_bytes).toBeGreaterThan(0);
+    expect(result.admission.answers).toEqual({ "http 503": result.admission.extra_attempted });
+    expect(result.admission.healthz_status).toBe("full");
     expect(result.steps.length).toBeGreaterThan(0);
     for (const step of result.steps) {
       expect(step.changes_answered).toBe(step.changes_sent);
