@@ -43,9 +43,10 @@ describe("npm run load -- --quick", () => {
       expect(step.latency_ms.p99).toBeLessThanOrEqual(step.latency_ms.max);
       expect(Number.isFinite(step.server_cpu_us_per_notification)).toBe(true);
     }
+    // A node that sheds load (a busy machine) refuses some queries with 72114: an answer too.
     expect(result.queries.answered).toBeGreaterThan(0);
-    expect(result.queries.answered).toBe(result.queries.sent);
-    expect(result.queries.refused).toBe(0);
+    expect(result.queries.answered + result.queries.refused).toBe(result.queries.sent);
+    expect(result.queries.unanswered).toBe(0);
     expect(result.server.shutdown_ms).toBeGreaterThanOrEqual(0);
   }, 90_000);
 
