@@ -105,6 +105,7 @@ interface ServerStats {
   connections: number;
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
+  writeSyscalls: number | null;
 }
 
 /** The reference server in its own process, configured through a JSON file as `npm start` is. */
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     const step = await runStep(target, stepMs);
     steps.push(step);
     process.stderr.write(
-      `step ${target}/s offered: ${step.notifications_per_sec}/s delivered, p50 ${step.latency_ms.p50} p99 ${step.latency_ms.p99} max ${step.latency_ms.max} ms, lost ${step.lost}, reordered ${step.reordered}, server CPU ${step.server_cpu_percent}% (${step.server_cpu_us_per_notification} µs/notification), generators ${step.generators_cpu_percent.join("/")}%\n`,
+      `step ${target}/s offered: ${step.notifications_per_sec}/s delivered, p50 ${step.latency_ms.p50} p99 ${step.latency_ms.p99} max ${step.latency_ms.max} ms, lost ${step.lost}, reordered ${step.reordered}, server CPU ${step.server_cpu_percent}% (${step.server_cpu_us_per_notification} µs and ${step.server_write_syscalls_per_notification} writes/notification), generators ${step.generators_cpu_percent.join("/")}%\n`,
     );
     if (!step.pass) break;
   }
@@ -245,6 +246,8 @@ async function main(): Promise<void> {
       reordered,
       server_cpu_percent: serverCpuUs === undefined ? null : round((100 * serverCpuUs) / (t1 - t0)),
       server_cpu_us_per_notification: serverCpuUs === undefined || delivered === 0 ? null : round(serverCpuUs / delivered, 2),
+      server_write_syscalls_per_notification:
+        s0?.writeSyscalls != null && s1?.writeSyscalls != null && delivered > 0 ? round((s1.writeSyscalls - s0.writeSyscalls) / delivered, 3) : null,
       server_loop_delay_max_ms: s1 ? round(s1.loopDelayMaxMs) : null,
       generators_cpu_percent: sent.map((s, i) => round((100 * (s.cpuUs + checks[i]!.cpuUs)) / (t1 - t0))),
       pass: latency.p99 < 100 && missing === 0 && reordered === 0 && delivered > 0,

@@ -2,6 +2,7 @@
 // configuration path (a JSON file named by PRESENCE_CONFIG, environment
 // variables) in a child process of its own, which also answers the
 // orchestrator's questions about its own memory, CPU and event-loop delay.
+import { readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { loadServerConfig } from "../../src/server/config.js";
 import { jsonLogger } from "../../src/server/log.js";
@@ -14,6 +15,15 @@ const server = await startPresenceServer({ ...config, logger: jsonLogger(config.
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
+/** Write system calls this process made so far (Linux /proc/self/io), or null elsewhere: the kernel writes behind the notifications. */
+function writeSyscalls(): number | null {
+  try {
+    return Number(/^syscw: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? NaN);
+  } catch {
+    return null;
+  }
+}
+
 serveRpc({
   stats() {
     const stats = {
@@ -22,6 +32,7 @@ serveRpc({
       connections: server.connectionCount,
       loopDelayMaxMs: delay.max / 1e6,
       loopDelayP99Ms: delay.percentile(99) / 1e6,
+      writeSyscalls: writeSyscalls(),
     };
     delay.reset();
     return stats;
