@@ -2,6 +2,7 @@
 // what the engine answers, and closes it, whoever ends it (the engine, a
 // protocol violation the transport sees itself, a client that does not read,
 // the client, or the server shutting down).
+import type { Socket } from "node:net";
 import type { RawData, WebSocket } from "ws";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
@@ -11,6 +12,7 @@ import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import type { FrameEncoder } from "./frame-encoder.js";
 import type { Logger } from "./log.js";
+import type { WriteBatch } from "./write-batch.js";
 
 export interface ConnectionContext {
   engine: PresenceEngine;
@@ -22,6 +24,8 @@ export interface ConnectionContext {
   onEnd(id: ConnectionId): void;
   /** While the node sheds load, the answer to a frame it refuses without the engine. */
   shedder?: { refusal(frame: Frame): Frame | undefined };
+  /** Gathers each turn's writes to a socket into one (write-batch.ts). */
+  writeBatch?: WriteBatch;
 }
 
 export class Connection {
@@ -33,6 +37,8 @@ export class Connection {
     readonly id: ConnectionId,
     private readonly socket: WebSocket,
     private readonly context: ConnectionContext,
+    /** The TCP socket under `socket`, for batching writes. */
+    private readonly tcp?: Socket,
   ) {}
 
   /** Starts reading and tells the engine. Call it once the connection can receive the engine's effects. */
@@ -115,6 +121,7 @@ export class Connection {
   }
 
   private write(frame: Frame): void {
+    if (this.tcp) this.context.writeBatch?.hold(this.tcp);
     this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
   }
 

@@ -16,6 +16,7 @@ import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
 import { LoadShedder } from "./overload.js";
 import { RealTimers } from "./real-timers.js";
+import { WriteBatch } from "./write-batch.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
   logger?: Logger;
@@ -67,6 +68,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     maxBufferedBytes: config.maxBufferedBytes,
     onEnd: (id) => connections.delete(id),
     shedder,
+    writeBatch: new WriteBatch(),
   };
 
   const health = {
@@ -96,7 +98,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       socket.close(CLOSE_CODES.goingAway, "shutting down");
       return;
     }
-    const connection = new Connection(`c${nextConnection++}`, socket, connectionContext);
+    const connection = new Connection(`c${nextConnection++}`, socket, connectionContext, request.socket);
     connections.set(connection.id, connection);
     logger.log("info", "connection opened", { connection: connection.id, remote: request.socket.remoteAddress });
     connection.open();
