@@ -46,7 +46,7 @@ export function defaultServerConfig(): ServerConfig {
     friends: {},
     users: [],
     logLevel: "info",
-    maxBufferedBytes: 8 * 1024 * 1024,
+    maxBufferedBytes: 1024 * 1024,
     maxConnections: 0,
     maxEventLoopLagMs: 200,
   };
