@@ -18,14 +18,16 @@ import { descriptorLimit } from "../../src/server/descriptors.js";
 import { DEV_SECRET } from "../../src/token/token.js";
 import { fanOut, friendsConfig, type GraphPlan } from "./graph.js";
 import { Histogram, type HistogramData } from "./histogram.js";
+import type { ProfileLine } from "./profile.js";
 import { RpcClient, nowUs } from "./rpc.js";
 
 const USAGE = `usage: npm run load -- [--quick] [--url ws://127.0.0.1:PORT/presence]... [--connections N] [--writers N]
   [--receivers N] [--subscriptions N] [--friends N] [--generators N] [--rates n1,n2,...] [--step-seconds S]
-  [--query-rate N] [--query-seconds S] [--beyond N] [--out FILE]
+  [--query-rate N] [--query-seconds S] [--beyond N] [--profile] [--out FILE]
   --rates are notifications/s to offer, stepped up in order; --url may repeat (users are spread over the URLs);
   --beyond N opens N connections past the planned ones, to a node that should then be full (a started server is
-  configured with maxConnections = --connections, and probed with 20 by default);
+  configured with maxConnections = --connections, and probed with 20 by default); --profile takes a CPU profile
+  of the started server over each step (bench/results/load-step-<rate>.cpuprofile) and lists its top functions;
   a server at --url must accept the secret in PRESENCE_SECRET (or the development one) and allow the request rates.`;
 
 /** Descriptors a generator keeps for itself (stdio, IPC, the runtime's own). */
@@ -48,6 +50,7 @@ const { values: flags } = parseArgs({
     "query-rate": { type: "string" },
     "query-seconds": { type: "string" },
     beyond: { type: "string" },
+    profile: { type: "boolean", default: false },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -217,6 +220,7 @@ async function main(): Promise<void> {
   /** Offers `target` notifications/s for `durationMs`, waits for the deliveries, and measures the step. */
   async function runStep(target: number, durationMs: number) {
     const changesPerSec = target / fanout;
+    if (flags.profile) await server?.rpc.call("profileStart", null, 30_000);
     const s0 = await stats();
     const t0 = nowUs();
     type Step = { startUs: number; sent: number; answered: number; cpuUs: number; writerVersions: [number, number][] };
@@ -226,6 +230,8 @@ async function main(): Promise<void> {
     const checks = await all<Check>("check", { finalVersions, deadlineMs: drainMs }, drainMs + 30_000);
     const s1 = await stats();
     const t1 = nowUs();
+    const profileFile = path.join(path.dirname(outFile), `load-step-${target}.cpuprofile`);
+    const profile = flags.profile ? await server?.rpc.call<ProfileLine[]>("profileStop", { file: profileFile }, 60_000) : undefined;
     const delivered = sum(checks.map((c) => c.delivered));
     const lastDelivery = Math.max(...checks.map((c) => c.lastDeliveryUs));
     const deliverySeconds = (Math.max(lastDelivery, t0) - Math.min(...sent.map((s) => s.startUs))) / 1e6;
@@ -251,6 +257,7 @@ async function main(): Promise<void> {
       server_loop_delay_max_ms: s1 ? round(s1.loopDelayMaxMs) : null,
       generators_cpu_percent: sent.map((s, i) => round((100 * (s.cpuUs + checks[i]!.cpuUs)) / (t1 - t0))),
       pass: latency.p99 < 100 && missing === 0 && reordered === 0 && delivered > 0,
+      ...(profile ? { server_profile_top: profile } : {}),
     };
     return step;
   }
@@ -279,8 +286,9 @@ async function main(): Promise<void> {
   type Held = { held: number; unexpectedCloses: number; errors: Record<string, number> };
   const held = await all<Held>("held", null, 30_000);
   const final = await stats();
-  await Promise.all(gens.map((g) => g.call("stop", null, 30_000).catch(() => undefined)));
+  // The server shuts down while the generators still hold every connection: a shutdown as in production.
   const stopped = server ? await server.rpc.call<{ shutdownMs: number }>("stop", null, 60_000) : undefined;
+  await Promise.all(gens.map((g) => g.call("stop", null, 30_000).catch(() => undefined)));
 
   const passing = steps.filter((s) => s.pass);
   const best = passing[passing.length - 1];
@@ -312,7 +320,9 @@ async function main(): Promise<void> {
     lost: sum(steps.map((s) => s.lost)),
     reordered: sum(steps.map((s) => s.reordered)),
     queries,
-    server: server ? { rss_bytes_at_end: final?.rssBytes, shutdown_ms: stopped ? round(stopped.shutdownMs) : null, last_log_lines: server.log } : null,
+    server: server
+      ? { rss_bytes_at_end: final?.rssBytes, shutdown_ms_with_connections_held: stopped ? round(stopped.shutdownMs) : null, last_log_lines: server.log }
+      : null,
     run_seconds: round((Date.now() - runStart) / 1000),
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
@@ -325,7 +335,7 @@ async function main(): Promise<void> {
         ? `best step: ${best.notifications_per_sec} notifications/s at p50 ${best.latency_ms.p50} / p99 ${best.latency_ms.p99} / max ${best.latency_ms.max} ms, ${best.server_cpu_us_per_notification} µs server CPU each, 0 lost`
         : "no step passed (p99 < 100 ms, nothing lost or reordered)",
       `queries: ${queries.per_sec}/s at p50 ${queries.latency_ms.p50} / p99 ${queries.latency_ms.p99} ms`,
-      `lost ${result.lost}, reordered ${result.reordered}; shutdown ${result.server?.shutdown_ms ?? "-"} ms; wrote ${path.relative(process.cwd(), outFile)} (${result.run_seconds} s)`,
+      `lost ${result.lost}, reordered ${result.reordered}; shutdown with ${result.connections.held_at_end} connections held ${result.server?.shutdown_ms_with_connections_held ?? "-"} ms; wrote ${path.relative(process.cwd(), outFile)} (${result.run_seconds} s)`,
       "",
     ].join("\n"),
   );

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { loadServerConfig } from "../../src/server/config.js";
 import { jsonLogger } from "../../src/server/log.js";
 import { startPresenceServer } from "../../src/server/server.js";
+import { StepProfiler } from "./profile.js";
 import { cpuUs, serveRpc } from "./rpc.js";
 
 const config = loadServerConfig();
@@ -24,7 +25,18 @@ function writeSyscalls(): number | null {
   }
 }
 
+let profiler: StepProfiler | undefined;
+
 serveRpc({
+  async profileStart() {
+    profiler = new StepProfiler();
+    await profiler.start();
+  },
+  async profileStop(args: { file: string }) {
+    const top = await profiler?.stop(args.file);
+    profiler = undefined;
+    return top;
+  },
   stats() {
     const stats = {
       rssBytes: process.memoryUsage.rss(),
