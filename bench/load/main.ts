@@ -27,7 +27,7 @@ const USAGE = `usage: npm run load -- [--quick] [--url ws://127.0.0.1:PORT/prese
   --rates are notifications/s to offer, stepped up in order; --url may repeat (users are spread over the URLs);
   --beyond N opens N connections past the planned ones, to a node that should then be full (a started server is
   configured with maxConnections = --connections, and probed with 20 by default); --profile takes a CPU profile
-  of the started server over each step (bench/results/load-step-<rate>.cpuprofile) and lists its top functions;
+  of the started server over each step and its shutdown (bench/results/load-*.cpuprofile) and lists its top functions;
   a server at --url must accept the secret in PRESENCE_SECRET (or the development one) and allow the request rates.`;
 
 /** Descriptors a generator keeps for itself (stdio, IPC, the runtime's own). */
@@ -287,7 +287,8 @@ async function main(): Promise<void> {
   const held = await all<Held>("held", null, 30_000);
   const final = await stats();
   // The server shuts down while the generators still hold every connection: a shutdown as in production.
-  const stopped = server ? await server.rpc.call<{ shutdownMs: number }>("stop", null, 60_000) : undefined;
+  const profileFile = flags.profile ? path.join(path.dirname(outFile), "load-shutdown.cpuprofile") : undefined;
+  const stopped = server ? await server.rpc.call<{ shutdownMs: number; profile?: ProfileLine[] }>("stop", { profileFile }, 60_000) : undefined;
   await Promise.all(gens.map((g) => g.call("stop", null, 30_000).catch(() => undefined)));
 
   const passing = steps.filter((s) => s.pass);
@@ -321,7 +322,12 @@ async function main(): Promise<void> {
     reordered: sum(steps.map((s) => s.reordered)),
     queries,
     server: server
-      ? { rss_bytes_at_end: final?.rssBytes, shutdown_ms_with_connections_held: stopped ? round(stopped.shutdownMs) : null, last_log_lines: server.log }
+      ? {
+          rss_bytes_at_end: final?.rssBytes,
+          shutdown_ms_with_connections_held: stopped ? round(stopped.shutdownMs) : null,
+          ...(stopped?.profile ? { shutdown_profile_top: stopped.profile } : {}),
+          last_log_lines: server.log,
+        }
       : null,
     run_seconds: round((Date.now() - runStart) / 1000),
   };

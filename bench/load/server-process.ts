@@ -49,12 +49,15 @@ serveRpc({
     delay.reset();
     return stats;
   },
-  async stop() {
+  async stop(args: { profileFile?: string }) {
+    const shutdownProfiler = args.profileFile === undefined ? undefined : new StepProfiler();
+    await shutdownProfiler?.start();
     const start = performance.now();
     await server.close();
     const shutdownMs = performance.now() - start;
+    const profile = await shutdownProfiler?.stop(args.profileFile!);
     setTimeout(() => process.exit(0), 50).unref();
-    return { shutdownMs };
+    return { shutdownMs, profile };
   },
 });
 process.send?.({ listening: server.url, pid: process.pid });
