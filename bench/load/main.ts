@@ -23,12 +23,14 @@ import { RpcClient, nowUs } from "./rpc.js";
 
 const USAGE = `usage: npm run load -- [--quick] [--url ws://127.0.0.1:PORT/presence]... [--connections N] [--writers N]
   [--receivers N] [--subscriptions N] [--friends N] [--generators N] [--rates n1,n2,...] [--step-seconds S]
-  [--query-rate N] [--query-seconds S] [--beyond N] [--profile] [--out FILE]
+  [--query-rate N] [--query-seconds S] [--beyond N] [--profile] [--write-config FILE] [--out FILE]
   --rates are notifications/s to offer, stepped up in order; --url may repeat (users are spread over the URLs);
   --beyond N opens N connections past the planned ones, to a node that should then be full (a started server is
   configured with maxConnections = --connections, and probed with 20 by default); --profile takes a CPU profile
   of the started server over each step and its shutdown (bench/results/load-*.cpuprofile) and lists its top functions;
-  a server at --url must accept the secret in PRESENCE_SECRET (or the development one) and allow the request rates.`;
+  a server at --url must accept the secret in PRESENCE_SECRET (or the development one), allow the request rates and
+  know the plan's friends (--friends is 0 with --url unless given): --write-config FILE writes the configuration the
+  plan needs (start the servers with PRESENCE_CONFIG=FILE) and exits.`;
 
 /** Descriptors a generator keeps for itself (stdio, IPC, the runtime's own). */
 const GENERATOR_RESERVE = 100;
@@ -51,6 +53,7 @@ const { values: flags } = parseArgs({
     "query-seconds": { type: "string" },
     beyond: { type: "string" },
     profile: { type: "boolean", default: false },
+    "write-config": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -81,7 +84,8 @@ const graph: GraphPlan = {
   writers: intFlag("writers", flags.writers, quick ? 50 : 1000),
   receivers: intFlag("receivers", flags.receivers, quick ? 400 : 10_000),
   subscriptionsPerReceiver: intFlag("subscriptions", flags.subscriptions, quick ? 10 : 50),
-  friendsPerWriter: intFlag("friends", flags.friends, quick ? 2 : 5),
+  // The servers at --url know no friends unless started with this plan's --write-config.
+  friendsPerWriter: intFlag("friends", flags.friends, flags.url.length > 0 ? 0 : quick ? 2 : 5),
 };
 if (graph.writers + graph.receivers > connections) throw new Error(`--writers plus --receivers (${graph.writers + graph.receivers}) exceed --connections (${connections})`);
 const perGenerator = fdLimit - GENERATOR_RESERVE;
@@ -111,17 +115,20 @@ interface ServerStats {
   writeSyscalls: number | null;
 }
 
-/** The reference server in its own process, configured through a JSON file as `npm start` is. */
-async function startServer(): Promise<{ rpc: RpcClient; url: string; log: string[] }> {
-  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "presence-load-")), "presence.json");
-  const config = {
+/** The server configuration the plan needs: its friends, and the rate limit out of the way. */
+function serverConfig() {
+  return {
     logLevel: "warn",
-    // Full at exactly the planned connections, so the probe past them meets the admission limit.
-    maxConnections: connections,
     app: { plan: "premium", featureEnabled: true, friendAutoNotify: true, limits: { rateLimitRequests: 1_000_000_000 } },
     friends: friendsConfig(graph),
   };
-  fs.writeFileSync(configFile, JSON.stringify(config));
+}
+
+/** The reference server in its own process, configured through a JSON file as `npm start` is. */
+async function startServer(): Promise<{ rpc: RpcClient; url: string; log: string[] }> {
+  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "presence-load-")), "presence.json");
+  // Full at exactly the planned connections, so the probe past them meets the admission limit.
+  fs.writeFileSync(configFile, JSON.stringify({ ...serverConfig(), maxConnections: connections }));
   const child = fork(path.join(import.meta.dirname, "server-process.ts"), [], {
     ...tsx,
     env: { ...process.env, PRESENCE_CONFIG: configFile, PRESENCE_PORT: "0", PRESENCE_HOST: "127.0.0.1" },
@@ -356,6 +363,12 @@ bounded.unref();
 
 function stopAll(): void {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+if (flags["write-config"]) {
+  fs.writeFileSync(flags["write-config"], `${JSON.stringify(serverConfig())}\n`);
+  process.stdout.write(`wrote ${flags["write-config"]}: start each server with PRESENCE_CONFIG=${flags["write-config"]}\n`);
+  process.exit(0);
 }
 
 main().then(

@@ -50,6 +50,16 @@ describe("npm run load -- --quick", () => {
     expect(result.server.shutdown_ms_with_connections_held).toBeGreaterThanOrEqual(0);
   }, 90_000);
 
+  it("writes the server configuration a plan needs, for servers it does not start", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "presence.json");
+    const run = await runLoad(["--quick", "--friends", "3", "--write-config", file]);
+    expect(run.code, run.stderr).toBe(0);
+    const config = JSON.parse(fs.readFileSync(file, "utf8"));
+    const plan: GraphPlan = { users: 600, writers: 50, receivers: 400, subscriptionsPerReceiver: 10, friendsPerWriter: 3 };
+    expect(config.friends).toEqual(friendsConfig(plan));
+    expect(config.app).toMatchObject({ friendAutoNotify: true, featureEnabled: true, plan: "premium" });
+  });
+
   it("refuses a target off the loopback", async () => {
     const run = await runLoad(["--quick", "--url", "ws://192.0.2.1:8080/presence"]);
     expect(run.code).toBe(1);
