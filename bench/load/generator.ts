@@ -74,8 +74,11 @@ function send(client: Client, frame: Omit<Frame, "_unknownFields" | "requestId">
 
 function request(client: Client, body: Frame["body"]): Promise<Frame> {
   return new Promise<Frame>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no answer")), ATTEMPT_TIMEOUT_MS);
     const id = send(client, { body });
+    const timer = setTimeout(() => {
+      client.pending.delete(id);
+      reject(new Error("no answer"));
+    }, ATTEMPT_TIMEOUT_MS);
     client.pending.set(id, (frame) => {
       clearTimeout(timer);
       resolve(frame);
