@@ -41,6 +41,10 @@ export interface ServerConfig {
   leaseTtlMs: number;
   /** Cluster mode: the prefix of every Redis key and channel, so several clusters can share one Redis. */
   clusterKeyPrefix: string;
+  /** WebSocket connections admitted at most; 0: the descriptor limit minus a reserve (admission.ts). */
+  maxConnections: number;
+  /** Event-loop lag (ms) past which new logins and queries are refused (overload.ts); 0: never. */
+  maxEventLoopLagMs: number;
 }
 
 /** Shortest admin key accepted: it guards every user's presence. */
@@ -61,13 +65,15 @@ export function defaultServerConfig(): ServerConfig {
     friends: {},
     users: [],
     logLevel: "info",
-    maxBufferedBytes: 8 * 1024 * 1024,
+    maxBufferedBytes: 1024 * 1024,
     adminKey: undefined,
     allowedOrigins: undefined,
     redisUrl: undefined,
     nodeId: undefined,
     leaseTtlMs: 10_000,
     clusterKeyPrefix: "presence:",
+    maxConnections: 0,
+    maxEventLoopLagMs: 200,
   };
 }
 
@@ -91,6 +97,8 @@ const fileSchema = z
     nodeId: z.string().min(1).max(128),
     leaseTtlMs: z.number().int().min(1000).max(15_000),
     clusterKeyPrefix: z.string().max(64),
+    maxConnections: z.number().int().min(0),
+    maxEventLoopLagMs: z.number().int().min(0),
   })
   .partial();
 

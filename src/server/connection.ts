@@ -2,6 +2,7 @@
 // what the engine answers, and closes it, whoever ends it (the engine, a
 // protocol violation the transport sees itself, a client that does not read,
 // the client, or the server shutting down).
+import type { Socket } from "node:net";
 import type { RawData, WebSocket } from "ws";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
@@ -12,6 +13,7 @@ import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import type { FrameEncoder } from "./frame-encoder.js";
 import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
+import type { WriteBatch } from "./write-batch.js";
 
 export interface ConnectionContext {
   engine: PresenceEngine;
@@ -23,15 +25,23 @@ export interface ConnectionContext {
   maxBufferedBytes: number;
   /** Called once, when the connection ends for any reason. */
   onEnd(id: ConnectionId): void;
+  /** While the node sheds load, the answer to a frame it refuses without the engine. */
+  shedder?: { refusal(frame: Frame): Frame | undefined };
+  /** Gathers each turn's writes to a socket into one (write-batch.ts). */
+  writeBatch?: WriteBatch;
 }
 
 export class Connection {
   private ended = false;
+  /** Settles once the engine answered every frame received so far. */
+  private answered: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: ConnectionId,
     private readonly socket: WebSocket,
     private readonly context: ConnectionContext,
+    /** The TCP socket under `socket`, for batching writes. */
+    private readonly tcp?: Socket,
   ) {}
 
   /** Starts reading and tells the engine. Call it once the connection can receive the engine's effects. */
@@ -81,7 +91,10 @@ export class Connection {
       return;
     }
     this.context.observer?.received(this.id, frame);
-    void this.context.engine.receive(this.id, frame);
+    const refusal = this.context.shedder?.refusal(frame);
+    // A refusal waits for the answers to earlier requests: answers never overtake each other.
+    if (refusal) this.answered = this.answered.then(() => this.send(refusal));
+    else this.answered = this.context.engine.receive(this.id, frame);
   }
 
   private send(frame: Frame): void {
@@ -113,6 +126,7 @@ export class Connection {
   }
 
   private write(frame: Frame): void {
+    if (this.tcp) this.context.writeBatch?.hold(this.tcp);
     this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
     this.context.observer?.sent(this.id, frame);
   }

@@ -4,6 +4,7 @@
 // generated codec. Both produce the same bytes (tested in test/fast and
 // test/server/frame-encoder.test.ts).
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
+import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import { EncodeError } from "../codec/errors.js";
 import { encodeFrame } from "../codec/messages.js";
 import { hasUnknownFields } from "../fast/entry.js";
@@ -17,6 +18,11 @@ function splicesExactly(frame: Frame): boolean {
 
 export class FrameEncoder {
   private readonly splicer: SplicedStatusEncoder;
+  /**
+   * The engine hands every receiver of one change the same status object:
+   * its notification is encoded once and the same bytes go to all of them.
+   */
+  private readonly notifications = new WeakMap<UserStatus, Uint8Array>();
 
   /**
    * Entries are reused by (user, version): the engine raises a user's version
@@ -27,19 +33,25 @@ export class FrameEncoder {
     this.splicer = new SplicedStatusEncoder(new StatusEntryCache({ maxEntries: maxCachedUsers }));
   }
 
-  /** The frame's bytes, an owned copy (the socket may hold on to it). */
+  /** The frame's bytes, never written again (the socket may hold on to them; a notification's may be shared). */
   encode(frame: Frame, maxFrameBytes: number): Uint8Array {
     const body = frame.body;
     if (!splicesExactly(frame)) return encodeFrame(frame, { maxFrameBytes });
     let length: number;
+    let single: UserStatus | undefined;
     if (body?.$case === "getUserStatusResponse") {
       length = this.splicer.writeGetUserStatusResponseFrameFromStatuses(frame.requestId, body.value.statuses, body.value.errors);
     } else if (body?.$case === "userStatusChanged") {
+      single = frame.requestId === 0 && body.value.statuses.length === 1 ? body.value.statuses[0] : undefined;
+      const shared = single && this.notifications.get(single);
+      if (shared && shared.length <= maxFrameBytes) return shared;
       length = this.splicer.writeUserStatusChangedFrameFromStatuses(frame.requestId, body.value.statuses);
     } else {
       return encodeFrame(frame, { maxFrameBytes });
     }
     if (length > maxFrameBytes) throw new EncodeError(`frame of ${length} bytes exceeds ${maxFrameBytes}`);
-    return this.splicer.buffer.slice(0, length);
+    const bytes = this.splicer.buffer.slice(0, length);
+    if (single) this.notifications.set(single, bytes);
+    return bytes;
   }
 }

@@ -9,14 +9,18 @@ import { ClusterNode } from "../cluster/node.js";
 import { InMemoryFriends, InMemoryPresenceStore, InMemoryUserDirectory, PresenceEngine, resolveAppConfig, type ConnectionId } from "../engine/index.js";
 import { CLOSE_CODES } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
+import { Admission, connectionLimit } from "./admission.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
+import { descriptorLimit } from "./descriptors.js";
 import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
 import { ServerMetrics } from "./metrics.js";
 import { originAllowed } from "./origin.js";
+import { LoadShedder } from "./overload.js";
 import { RealTimers } from "./real-timers.js";
+import { WriteBatch } from "./write-batch.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
   logger?: Logger;
@@ -32,6 +36,8 @@ export interface PresenceServer {
   readonly cluster: ClusterNode | undefined;
   /** Open connections. */
   readonly connectionCount: number;
+  /** Connections admitted at most (Infinity when no limit is known). */
+  readonly maxConnections: number;
   /** Tells every client the server is going away, closes every connection, stops listening. */
   close(): Promise<void>;
 }
@@ -66,6 +72,8 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
   const metrics = new ServerMetrics(engine);
+  const admission = new Admission(connectionLimit(config.maxConnections, descriptorLimit()), () => connections.size);
+  const shedder = config.maxEventLoopLagMs > 0 ? new LoadShedder(config.maxEventLoopLagMs) : undefined;
   const connectionContext: ConnectionContext = {
     engine,
     frameEncoder: metrics.timed(new FrameEncoder()),
@@ -76,6 +84,8 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       connections.delete(id);
       metrics.ended(id);
     },
+    shedder,
+    writeBatch: new WriteBatch(),
   };
 
   await cluster?.start(engine);
@@ -88,6 +98,13 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     },
     get connectionCount() {
       return connections.size;
+    },
+    get full() {
+      return admission.full;
+    },
+    maxConnections: admission.maxConnections,
+    get shedding() {
+      return shedder?.shedding ?? false;
     },
     startedAtMs,
   };
@@ -107,10 +124,12 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     path: config.path,
     maxPayload,
     perMessageDeflate: false,
-    verifyClient: ({ origin, req }, done) => {
-      if (originAllowed(config.allowedOrigins, origin)) return done(true);
-      logger.log("warn", "origin refused", { origin, remote: req.socket.remoteAddress });
-      done(false, 403, "origin not allowed");
+    verifyClient: (info, done) => {
+      if (!originAllowed(config.allowedOrigins, info.origin)) {
+        logger.log("warn", "origin refused", { origin: info.origin, remote: info.req.socket.remoteAddress });
+        return done(false, 403, "origin not allowed");
+      }
+      admission.verifyClient(info, done);
     },
   });
   wss.on("connection", (socket, request) => {
@@ -118,7 +137,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       socket.close(CLOSE_CODES.goingAway, "shutting down");
       return;
     }
-    const connection = new Connection(`c${nextConnection++}`, socket, connectionContext);
+    const connection = new Connection(`c${nextConnection++}`, socket, connectionContext, request.socket);
     connections.set(connection.id, connection);
     logger.log("info", "connection opened", { connection: connection.id, remote: request.socket.remoteAddress });
     connection.open();
@@ -139,9 +158,11 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     get connectionCount() {
       return connections.size;
     },
+    maxConnections: admission.maxConnections,
     async close() {
       if (closing) return;
       closing = true;
+      shedder?.stop();
       logger.log("info", "shutting down", { connections: connections.size });
       for (const connection of [...connections.values()]) connection.shutDown();
       // The engine finishes the losses it was told of (they may schedule timers) before the timers stop.

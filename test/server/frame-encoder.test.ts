@@ -39,3 +39,30 @@ it("refuses a frame over the maximum size with EncodeError", () => {
   const frame = { requestId: 3, body: { $case: "getUserStatusResponse" as const, value: { statuses, errors: [], _unknownFields: {} } }, _unknownFields: {} };
   expect(() => encoder.encode(frame, 1024)).toThrow(/exceeds 1024/);
 });
+
+it("encodes a change once for all its receivers: the same status object gives the same bytes, those of the generated codec", () => {
+  fc.assert(
+    fc.property(engineLike, (frame) => {
+      const [status] = frame.body.value.statuses;
+      if (!status) return;
+      const encoder = new FrameEncoder();
+      const notification = () => ({ requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [status], _unknownFields: {} } }, _unknownFields: {} });
+      const first = encoder.encode(notification(), MAX);
+      expect(first).toEqual(encodeFrame(notification(), { maxFrameBytes: MAX }));
+      expect(encoder.encode(notification(), MAX)).toBe(first);
+      // Another object with another version is encoded anew.
+      const next = { ...status, version: status.version ^ 1n };
+      const other = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [next], _unknownFields: {} } }, _unknownFields: {} };
+      expect(encoder.encode(other, MAX)).toEqual(encodeFrame(other, { maxFrameBytes: MAX }));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+it("still refuses a shared notification over a smaller maximum", () => {
+  const encoder = new FrameEncoder();
+  const status = { userId: "alice", statusType: 1, customStatus: "x".repeat(90), onlineDevices: [], version: 1n, changedAtMs: 5n, reason: 5, epoch: 0n, _unknownFields: {} };
+  const frame = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [status], _unknownFields: {} } }, _unknownFields: {} };
+  encoder.encode(frame, MAX);
+  expect(() => encoder.encode(frame, 50)).toThrow(/exceeds 50/);
+});
