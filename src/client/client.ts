@@ -33,8 +33,9 @@ import { resolveOptions, type PresenceClientOptions, type ResolvedOptions } from
 import { Pacer } from "./pacing.js";
 import { chunkIds } from "./planner.js";
 import { PendingRequests } from "./requests.js";
+import { Resync } from "./resync.js";
 import { StatusStream } from "./status-stream.js";
-import { LatestVersions } from "./versions.js";
+import { LatestStatuses } from "./versions.js";
 
 export type StatusListener = (statuses: UserStatus[]) => void;
 /** A state transition; `change` says why (older listeners that take only the state still work). */
@@ -57,7 +58,9 @@ export class PresenceClient {
   private readonly stateListeners = new Listeners<[ConnectionState, ConnectionChange]>();
   private readonly changeListeners = new Listeners<[ConnectionChange]>();
   private readonly errorListeners = new Listeners<[PresenceWireError]>();
-  private readonly latestVersions = new LatestVersions();
+  private readonly latest = new LatestStatuses();
+  private readonly resync: Resync;
+  private relogin: Promise<LoginResponse> | undefined;
   private readonly subscriptions = new Set<string>();
   private limitsValue: LimitsConfig = { ...SPEC_LIMITS };
   private lastLogin: LoginResponse | undefined;
@@ -70,7 +73,7 @@ export class PresenceClient {
     this.connection = new Connection(
       { url, webSocket, reconnect, random, limits: () => this.limitsValue },
       {
-        login: (reconnecting) => this.sendLogin(reconnecting),
+        login: () => this.sendLogin(),
         restore: () => this.resubscribe(),
         stopsReconnecting: (error) => this.stopsReconnecting(error),
         // A lost pong is the heartbeat's to notice, not the ping's caller.
@@ -83,6 +86,11 @@ export class PresenceClient {
       },
     );
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
+    this.resync = new Resync(
+      this.options.userId,
+      async (ids) => this.emitStatuses((await this.getUserStatus(ids)).statuses),
+      (error) => this.log.write("debug", "re-query after a version gap failed", { error: String(error) }),
+    );
   }
 
   get state(): ConnectionState {
@@ -101,6 +109,14 @@ export class PresenceClient {
   /** The users this client is subscribed to, as far as it knows. Re-subscribed after a reconnect. */
   get subscribedUserIds(): string[] {
     return [...this.subscriptions];
+  }
+
+  /**
+   * The latest status this client has of `userId` (from answers, notifications and the login), or
+   * undefined when it has none.
+   */
+  latestStatus(userId: string): UserStatus | undefined {
+    return this.latest.get(userId);
   }
 
   /** Connects and logs in. Resolves with the server's LoginResponse; rejects with PresenceRequestError on a refused login. */
@@ -154,7 +170,7 @@ export class PresenceClient {
       }
     }
     if (merged.statuses.length === 0 && lastError) throw lastError;
-    for (const status of merged.statuses) this.latestVersions.remember(status);
+    for (const status of merged.statuses) this.latest.remember(status);
     return merged;
   }
 
@@ -173,7 +189,7 @@ export class PresenceClient {
       merged.evictedUserIds.push(...response.evictedUserIds);
       merged.errors.push(...response.errors);
     }
-    for (const status of merged.statuses) this.latestVersions.remember(status);
+    for (const status of merged.statuses) this.latest.remember(status);
     return merged;
   }
 
@@ -236,10 +252,24 @@ export class PresenceClient {
     return this.errorListeners.add(listener);
   }
 
-  private request<B extends RequestBody>(body: B): Promise<ResponseValue<B["$case"]>> {
+  private async request<B extends RequestBody>(body: B): Promise<ResponseValue<B["$case"]>> {
     const state = this.connection.state;
-    if (state !== "online") return Promise.reject(new ConnectionClosedError(`not connected (state ${state}); call login() first`));
-    return this.requests.send(body);
+    if (state !== "online") throw new ConnectionClosedError(`not connected (state ${state}); call login() first`);
+    try {
+      return await this.requests.send(body);
+    } catch (error) {
+      // The server lost this connection's session: the spec says log in again, then send the request again (once).
+      if (!(error instanceof PresenceRequestError) || clientActionFor(error.code, "request") !== "login-first") throw error;
+      this.log.write("info", "the server asks for a login first; logging in again", { request: body.$case });
+      await this.loginAgain();
+      return this.requests.send(body);
+    }
+  }
+
+  // One re-login on the open connection, however many requests were refused.
+  private async loginAgain(): Promise<void> {
+    this.relogin ??= this.sendLogin().finally(() => (this.relogin = undefined));
+    await this.relogin;
   }
 
   // The server's rate limit applies to the operation class the spec gives the request, if any.
@@ -247,9 +277,7 @@ export class PresenceClient {
     return this.pacer.run(operationClassOf(body, this.options.userId), () => this.request(body));
   }
 
-  private async sendLogin(reconnecting: boolean): Promise<LoginResponse> {
-    // A reconnect may reach a restarted server, whose versions start over: forget the old ones.
-    if (reconnecting) this.latestVersions.clear();
+  private async sendLogin(): Promise<LoginResponse> {
     const { userId, token, platform, deviceId, clientVersion } = this.options;
     const response = await this.requests.send({
       $case: "loginRequest",
@@ -257,6 +285,8 @@ export class PresenceClient {
     });
     this.adoptLimits(response.limits);
     this.lastLogin = response;
+    this.resync.reset();
+    if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
     return response;
   }
 
@@ -290,7 +320,7 @@ export class PresenceClient {
     }
     switch (frame.body?.$case) {
       case "userStatusChanged":
-        this.emitStatuses(frame.body.value.statuses);
+        this.notified(frame.body.value.statuses);
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
@@ -320,7 +350,21 @@ export class PresenceClient {
   }
 
   private emitStatuses(statuses: readonly UserStatus[]): void {
-    const fresh = this.latestVersions.fresh(statuses);
+    const fresh = this.latest.fresh(statuses);
     if (fresh.length > 0) this.statusListeners.emit(fresh);
+  }
+
+  // A notification that skips versions means a missed change: the users are queried again.
+  private notified(statuses: readonly UserStatus[]): void {
+    const fresh: UserStatus[] = [];
+    const gaps: string[] = [];
+    for (const status of statuses) {
+      const freshness = this.latest.remember(status);
+      if (freshness === "stale") continue;
+      fresh.push(status);
+      if (freshness === "gap") gaps.push(status.userId);
+    }
+    if (fresh.length > 0) this.statusListeners.emit(fresh);
+    if (gaps.length > 0) this.resync.request(gaps);
   }
 }
