@@ -287,6 +287,7 @@ export class PresenceClient {
     this.lastLogin = response;
     this.resync.reset();
     if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
+    this.emitStatuses(response.friendStatuses);
     return response;
   }
 

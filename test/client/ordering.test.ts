@@ -97,6 +97,19 @@ describe("the SDK's view of other users, against the reference server", () => {
     expect(bob.latestStatus("alice")?.statusType).toBe(UserStatusType.USER_STATUS_TYPE_ONLINE);
   });
 
+  it("learns its friends' current statuses from the login answer, before login() resolves (friend auto-notification on)", async () => {
+    const started = await server({ app: { plan: "basic", friendAutoNotify: true }, friends: { alice: ["bob"] } });
+    const alice = track(sdkClient(started, "alice"));
+    await alice.login();
+    await alice.setSelfStatus("hello");
+    const bobView = observe();
+    const bob = bobView.watch(sdkClient(started, "bob", bobView.options));
+    const login = await bob.login();
+    expect(login.friendStatuses.map((s) => s.customStatus)).toEqual(["hello"]);
+    expect(bobView.seen.map((s) => [s.userId, s.version])).toEqual([["alice", 2n]]);
+    expect(bob.latestStatus("alice")?.customStatus).toBe("hello");
+  });
+
   it("queries a user whose notification skipped versions (premium plan)", async () => {
     const started = await server();
     const bobView = observe();
@@ -154,7 +167,7 @@ async function scriptedServer(answer: (frame: Frame, socket: WebSocket) => void)
 }
 
 function loginAnswer(frame: Frame, self: UserStatus): Uint8Array {
-  return encodeFrame({ requestId: frame.requestId, body: { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: self, deviceId: "d" } } });
+  return encodeFrame({ requestId: frame.requestId, body: { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: self, deviceId: "d", friendStatuses: [] } } });
 }
 
 const push = (socket: WebSocket, statuses: UserStatus[]) => socket.send(encodeFrame({ requestId: 0, body: { $case: "userStatusChanged", value: { statuses } } }));
