@@ -150,7 +150,7 @@ export type LoginRequest = Message<"presence.v1.LoginRequest"> & {
   /**
    * A token issued by the application's backend for `user_id`. Its format is
    * the server's concern; the reference server uses an HMAC-SHA256 signed
-   * token (see docs/protocol.md).
+   * token (see docs/protocol.md, section 10).
    *
    * @generated from field: string token = 2;
    */

@@ -78,7 +78,7 @@ export interface LoginRequest {
   /**
    * A token issued by the application's backend for `user_id`. Its format is
    * the server's concern; the reference server uses an HMAC-SHA256 signed
-   * token (see docs/protocol.md).
+   * token (see docs/protocol.md, section 10).
    */
   token: string;
   /** The kind of client. */
