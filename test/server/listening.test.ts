@@ -1,7 +1,9 @@
-// The server started as a process announces where it listens on one JSON line of standard
-// output, whatever the log level (docs/protocol.md section 10), and serves there.
+// The server started as a process (npm start's entry, and `presence-wire serve`) announces where it
+// listens on one JSON line of standard output, whatever the log level (docs/protocol.md section 10).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
+import { errorOf, RawPeer, SECRET } from "../e2e/harness.js";
 
 interface Listening {
   event: "listening";
@@ -42,5 +44,17 @@ describe("the server process", () => {
     expect(listening.url).toBe(`ws://127.0.0.1:${listening.port}/presence`);
     const health = (await (await fetch(listening.health)).json()) as { status: string };
     expect(health.status).toBe("ok");
+  });
+
+  it("starts from `presence-wire serve`, configured by the same variables as npm start", async () => {
+    const listening = await startListening(["--import", "tsx", "src/cli/main.ts", "serve"], { PRESENCE_SECRET: SECRET, PRESENCE_PLAN: "basic" });
+    const peer = await RawPeer.open(listening.url);
+    try {
+      expect((await peer.login("alice")).body?.$case).toBe("loginResponse"); // PRESENCE_SECRET in force
+      const query = await peer.request({ $case: "getUserStatusRequest", value: { userIds: ["bob"] } });
+      expect(errorOf(query).code).toBe(ErrorCode.ERROR_CODE_PREMIUM_REQUIRED); // PRESENCE_PLAN in force
+    } finally {
+      peer.close();
+    }
   });
 });
