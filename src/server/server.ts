@@ -12,6 +12,7 @@ import { Connection, type ConnectionContext } from "./connection.js";
 import { FrameEncoder } from "./frame-encoder.js";
 import { handleHttpRequest } from "./health.js";
 import { silentLogger, type Logger } from "./log.js";
+import { FrameLimitedWebSocket } from "./oversize-socket.js";
 import { RealTimers } from "./real-timers.js";
 
 export interface ServerOptions extends Partial<ServerConfig> {
@@ -72,10 +73,11 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
   };
   const http = createServer((request, response) => handleHttpRequest(health, request, response));
 
-  // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
-  // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
+  // ws refuses messages over maxPayload from their header, without buffering them; FrameLimitedWebSocket
+  // sends ERROR_CODE_FRAME_TOO_LARGE before that close. Up to twice the spec's maximum the connection
+  // reads the frame and answers the same.
   const maxPayload = 2 * engine.settings.limits.maxFrameBytes;
-  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false });
+  const wss = new WebSocketServer({ server: http, path: config.path, maxPayload, perMessageDeflate: false, WebSocket: FrameLimitedWebSocket });
   wss.on("connection", (socket, request) => {
     if (closing) {
       socket.close(CLOSE_CODES.goingAway, "shutting down");
