@@ -61,6 +61,7 @@ export class PresenceClient {
   private readonly latest = new LatestStatuses();
   private readonly resync: Resync;
   private relogin: Promise<LoginResponse> | undefined;
+  private heldPushes: Frame[] | undefined;
   private readonly subscriptions = new Set<string>();
   private limitsValue: LimitsConfig = { ...SPEC_LIMITS };
   private lastLogin: LoginResponse | undefined;
@@ -279,16 +280,23 @@ export class PresenceClient {
 
   private async sendLogin(): Promise<LoginResponse> {
     const { userId, token, platform, deviceId, clientVersion } = this.options;
-    const response = await this.requests.send({
-      $case: "loginRequest",
-      value: { userId, token: typeof token === "function" ? await token() : token, platform, deviceId, clientVersion },
-    });
-    this.adoptLimits(response.limits);
-    this.lastLogin = response;
-    this.resync.reset();
-    if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
-    this.emitStatuses(response.friendStatuses);
-    return response;
+    const value = { userId, token: typeof token === "function" ? await token() : token, platform, deviceId, clientVersion };
+    // A push can overtake the login answer, which may show that the versions kept belong to a state
+    // that is gone: pushes wait for it, so they are compared with what is kept after it.
+    const held: Frame[] = [];
+    this.heldPushes = held;
+    try {
+      const response = await this.requests.send({ $case: "loginRequest", value });
+      this.adoptLimits(response.limits);
+      this.lastLogin = response;
+      this.resync.reset();
+      if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
+      this.emitStatuses(response.friendStatuses);
+      return response;
+    } finally {
+      this.heldPushes = undefined;
+      for (const frame of held) this.receive(frame);
+    }
   }
 
   private adoptLimits(announced: Limits | undefined): void {
@@ -314,6 +322,10 @@ export class PresenceClient {
   }
 
   private receive(frame: Frame): void {
+    if (frame.requestId === 0 && this.heldPushes) {
+      this.heldPushes.push(frame);
+      return;
+    }
     this.log.write("debug", "received", { requestId: frame.requestId, body: frame.body?.$case });
     if (frame.requestId !== 0) {
       this.requests.settle(frame);

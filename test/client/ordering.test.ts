@@ -189,6 +189,29 @@ describe("the SDK against a scripted server", () => {
     expect(view.seen.map((s) => s.customStatus)).toEqual(["nine", "new epoch", "two"]);
   });
 
+  it("holds a push that overtakes the login answer until the answer shows whether the state started afresh", async () => {
+    const status = (userId: string, version: bigint) => UserStatus.fromPartial({ userId, version, customStatus: `v${version}` });
+    const scripted = await scriptedServer((frame, socket) => {
+      if (frame.body?.$case !== "loginRequest") return;
+      if (scripted.sockets.length === 1) {
+        push(socket, [status("bob", 4n)]);
+        socket.send(loginAnswer(frame, status("me", 5n)));
+        return;
+      }
+      // A restarted server without epochs: bob's change is pushed before the login answer.
+      push(socket, [status("bob", 1n)]);
+      socket.send(loginAnswer(frame, status("me", 1n)));
+    });
+    const view = observe({ reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const client = view.watch(new Client({ url: scripted.url, userId: "me", token: "t", ...view.options }));
+    await client.login();
+    await eventually(() => (client.latestStatus("bob")?.version === 4n ? true : undefined), 5000, "bob v4");
+    scripted.sockets[0]!.terminate();
+    await eventually(() => (client.latestStatus("me")?.version === 1n && client.state === "online" ? true : undefined), 5000, "the re-login");
+    expect(client.latestStatus("bob")?.version).toBe(1n);
+    expect(view.seen.map((s) => [s.userId, s.version])).toEqual([["bob", 4n], ["bob", 1n]]);
+  });
+
   it("logs in again on the same connection and resends the request when the server answers NOT_LOGGED_IN", async () => {
     let refused = false;
     const scripted = await scriptedServer((frame, socket) => {
