@@ -25,7 +25,7 @@ import {
   type ResponseValue,
 } from "../protocol/index.js";
 import type { ConnectionChange, ConnectionState } from "./connection-change.js";
-import { Connection } from "./connection.js";
+import { asWireError, Connection } from "./connection.js";
 import { ConnectionClosedError, PresenceRequestError, UnexpectedResponseError } from "./errors.js";
 import { Listeners } from "./listeners.js";
 import { Log } from "./log.js";
@@ -123,7 +123,10 @@ export class PresenceClient {
   /** Connects and logs in. Resolves with the server's LoginResponse; rejects with PresenceRequestError on a refused login. */
   async login(): Promise<LoginResponse> {
     if (this.connection.state === "online" && this.lastLogin) return this.lastLogin;
-    return this.connection.connect();
+    const response = await this.connection.connect();
+    // After close(), the subscribed users may have changed unseen, and a restarted server lost the list.
+    if (this.subscriptions.size > 0) await this.resubscribe().catch((error: unknown) => this.reportError(asWireError(error)));
+    return response;
   }
 
   /** Logs out (the user becomes UNLOGINED if this was their last device) and closes the connection. */

@@ -234,7 +234,8 @@ export class Connection<Login> {
   }
 }
 
-function asWireError(error: unknown): PresenceWireError {
+/** `error` as the SDK reports failures: a PresenceWireError, wrapped if it is not one. */
+export function asWireError(error: unknown): PresenceWireError {
   return error instanceof PresenceWireError ? error : new UnexpectedResponseError(String(error), { cause: error });
 }
 
