@@ -89,7 +89,7 @@ export class PresenceClient {
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
     this.resync = new Resync(
       this.options.userId,
-      async (ids) => this.emitStatuses((await this.getUserStatus(ids)).statuses),
+      async (ids) => this.emitStatuses((await this.query(ids)).statuses),
       (error) => this.log.write("debug", "re-query after a version gap failed", { error: String(error) }),
     );
   }
@@ -158,6 +158,13 @@ export class PresenceClient {
    * that stay within the rate limit; the answers are merged. Rejects only when every user failed.
    */
   async getUserStatus(userIds: readonly string[]): Promise<GetUserStatusResponse> {
+    const merged = await this.query(userIds);
+    for (const status of merged.statuses) this.latest.remember(status);
+    return merged;
+  }
+
+  // The query of getUserStatus, keeping nothing: a re-query after a version gap passes on what is newer.
+  private async query(userIds: readonly string[]): Promise<GetUserStatusResponse> {
     const merged: GetUserStatusResponse = { statuses: [], errors: [] };
     let lastError: PresenceRequestError | undefined;
     const chunks = userIds.length === 0 ? [[]] : chunkIds(userIds, this.limitsValue.maxQueryUsers);
@@ -174,7 +181,6 @@ export class PresenceClient {
       }
     }
     if (merged.statuses.length === 0 && lastError) throw lastError;
-    for (const status of merged.statuses) this.latest.remember(status);
     return merged;
   }
 

@@ -18,7 +18,7 @@ export class Resync {
     private readonly failed: (error: unknown) => void,
   ) {}
 
-  /** Queries `userIds` soon: one query for the users of one notification, one query at a time. */
+  /** Queries `userIds` soon: one query for the notifications of one turn, one query at a time. */
   request(userIds: readonly string[]): void {
     if (this.refused) return;
     for (const id of userIds) if (id !== this.selfId) this.due.add(id);
@@ -32,6 +32,9 @@ export class Resync {
 
   private async run(): Promise<void> {
     this.running = true;
+    // A turn later: pushes held for a login answer come before the connection is online, and the
+    // notifications that arrive meanwhile join the same query.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     while (this.due.size > 0 && !this.refused) {
       const userIds = [...this.due];
       this.due.clear();

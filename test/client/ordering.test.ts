@@ -189,6 +189,27 @@ describe("the SDK against a scripted server", () => {
     expect(view.seen.map((s) => s.customStatus)).toEqual(["nine", "new epoch", "two"]);
   });
 
+  it("passes on what the re-query after a version gap brings that is newer still", async () => {
+    const bob = (version: bigint) => UserStatus.fromPartial({ userId: "bob", version, customStatus: `v${version}` });
+    const scripted = await scriptedServer((frame, socket) => {
+      if (frame.body?.$case === "loginRequest") {
+        socket.send(loginAnswer(frame, UserStatus.fromPartial({ userId: "me", version: 1n })));
+        push(socket, [bob(1n)]);
+        push(socket, [bob(3n)]); // v2 missed
+      }
+      if (frame.body?.$case === "getUserStatusRequest") {
+        socket.send(encodeFrame({ requestId: frame.requestId, body: { $case: "getUserStatusResponse", value: { statuses: [bob(4n)], errors: [] } } }));
+      }
+    });
+    const view = observe();
+    const client = view.watch(new Client({ url: scripted.url, userId: "me", token: "t", reconnect: false, ...view.options }));
+    await client.login();
+    await eventually(() => (client.latestStatus("bob")?.version === 4n ? true : undefined), 5000, "the re-query's answer");
+    expect(view.seen.map((s) => s.version)).toEqual([1n, 3n, 4n]);
+    const queries = scripted.received.flatMap((f) => (f.body?.$case === "getUserStatusRequest" ? [f.body.value.userIds] : []));
+    expect(queries).toEqual([["bob"]]);
+  });
+
   it("holds a push that overtakes the login answer until the answer shows whether the state started afresh", async () => {
     const status = (userId: string, version: bigint) => UserStatus.fromPartial({ userId, version, customStatus: `v${version}` });
     const scripted = await scriptedServer((frame, socket) => {
