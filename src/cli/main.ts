@@ -20,6 +20,10 @@ Usage:
   presence-wire token USER_ID [--ttl SECONDS]
       Mint a login token for the reference server, signed with PRESENCE_SECRET
       (or the development secret when it is unset). Default ttl: 86400.
+  presence-wire serve
+      Start the reference server, configured as \`npm start\` is: PRESENCE_CONFIG
+      (a JSON file) and PRESENCE_* variables (docs/server.md). Once listening it
+      prints {"event":"listening","url":...,"port":...} on standard output.
   presence-wire types     List the message names.
   presence-wire limits    Print the spec's limits as JSON.
   presence-wire conformance server WS_URL ... | client --driver CMD ... | list
@@ -92,6 +96,8 @@ function checked(name: MessageName, bytes: Uint8Array): Uint8Array {
 export function main(argv: string[]): number | Promise<number> {
   // The conformance kit has options of its own, and is loaded only when asked for.
   if (argv[0] === "conformance") return import("../conformance/cli.js").then((kit) => kit.runConformanceCli(argv.slice(1)));
+  // The server's own entry (npm start): loading it starts the server, which runs until a signal stops it.
+  if (argv[0] === "serve" && argv.length === 1) return import("../server/main.js").then(() => 0);
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -132,6 +138,8 @@ export function main(argv: string[]): number | Promise<number> {
         writeOut(`${createToken({ userId: file, expiresAtMs: Date.now() + ttlSeconds * 1000 }, secret)}\n`);
         return 0;
       }
+      case "serve":
+        throw new UsageError("serve takes no arguments; configure it with PRESENCE_* variables or a PRESENCE_CONFIG file");
       case "types":
         writeOut(MESSAGE_NAMES.map((name) => `presence.v1.${name}\n`).join(""));
         return 0;

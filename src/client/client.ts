@@ -25,7 +25,7 @@ import {
   type ResponseValue,
 } from "../protocol/index.js";
 import type { ConnectionChange, ConnectionState } from "./connection-change.js";
-import { Connection } from "./connection.js";
+import { asWireError, Connection } from "./connection.js";
 import { ConnectionClosedError, PresenceRequestError, UnexpectedResponseError } from "./errors.js";
 import { Listeners } from "./listeners.js";
 import { Log } from "./log.js";
@@ -33,8 +33,9 @@ import { resolveOptions, type PresenceClientOptions, type ResolvedOptions } from
 import { Pacer } from "./pacing.js";
 import { chunkIds } from "./planner.js";
 import { PendingRequests } from "./requests.js";
+import { Resync } from "./resync.js";
 import { StatusStream } from "./status-stream.js";
-import { LatestVersions } from "./versions.js";
+import { LatestStatuses } from "./versions.js";
 
 export type StatusListener = (statuses: UserStatus[]) => void;
 /** A state transition; `change` says why (older listeners that take only the state still work). */
@@ -57,7 +58,10 @@ export class PresenceClient {
   private readonly stateListeners = new Listeners<[ConnectionState, ConnectionChange]>();
   private readonly changeListeners = new Listeners<[ConnectionChange]>();
   private readonly errorListeners = new Listeners<[PresenceWireError]>();
-  private readonly latestVersions = new LatestVersions();
+  private readonly latest = new LatestStatuses();
+  private readonly resync: Resync;
+  private relogin: Promise<LoginResponse> | undefined;
+  private heldPushes: Frame[] | undefined;
   private readonly subscriptions = new Set<string>();
   private limitsValue: LimitsConfig = { ...SPEC_LIMITS };
   private lastLogin: LoginResponse | undefined;
@@ -70,7 +74,7 @@ export class PresenceClient {
     this.connection = new Connection(
       { url, webSocket, reconnect, random, limits: () => this.limitsValue },
       {
-        login: (reconnecting) => this.sendLogin(reconnecting),
+        login: () => this.sendLogin(),
         restore: () => this.resubscribe(),
         stopsReconnecting: (error) => this.stopsReconnecting(error),
         // A lost pong is the heartbeat's to notice, not the ping's caller.
@@ -83,6 +87,11 @@ export class PresenceClient {
       },
     );
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
+    this.resync = new Resync(
+      this.options.userId,
+      async (ids) => this.emitStatuses((await this.query(ids)).statuses),
+      (error) => this.log.write("debug", "re-query after a version gap failed", { error: String(error) }),
+    );
   }
 
   get state(): ConnectionState {
@@ -103,10 +112,21 @@ export class PresenceClient {
     return [...this.subscriptions];
   }
 
+  /**
+   * The latest status this client has of `userId` (from answers, notifications and the login), or
+   * undefined when it has none.
+   */
+  latestStatus(userId: string): UserStatus | undefined {
+    return this.latest.get(userId);
+  }
+
   /** Connects and logs in. Resolves with the server's LoginResponse; rejects with PresenceRequestError on a refused login. */
   async login(): Promise<LoginResponse> {
     if (this.connection.state === "online" && this.lastLogin) return this.lastLogin;
-    return this.connection.connect();
+    const response = await this.connection.connect();
+    // After close(), the subscribed users may have changed unseen, and a restarted server lost the list.
+    if (this.subscriptions.size > 0) await this.resubscribe().catch((error: unknown) => this.reportError(asWireError(error)));
+    return response;
   }
 
   /** Logs out (the user becomes UNLOGINED if this was their last device) and closes the connection. */
@@ -138,6 +158,13 @@ export class PresenceClient {
    * that stay within the rate limit; the answers are merged. Rejects only when every user failed.
    */
   async getUserStatus(userIds: readonly string[]): Promise<GetUserStatusResponse> {
+    const merged = await this.query(userIds);
+    for (const status of merged.statuses) this.latest.remember(status);
+    return merged;
+  }
+
+  // The query of getUserStatus, keeping nothing: a re-query after a version gap passes on what is newer.
+  private async query(userIds: readonly string[]): Promise<GetUserStatusResponse> {
     const merged: GetUserStatusResponse = { statuses: [], errors: [] };
     let lastError: PresenceRequestError | undefined;
     const chunks = userIds.length === 0 ? [[]] : chunkIds(userIds, this.limitsValue.maxQueryUsers);
@@ -154,7 +181,6 @@ export class PresenceClient {
       }
     }
     if (merged.statuses.length === 0 && lastError) throw lastError;
-    for (const status of merged.statuses) this.latestVersions.remember(status);
     return merged;
   }
 
@@ -173,7 +199,7 @@ export class PresenceClient {
       merged.evictedUserIds.push(...response.evictedUserIds);
       merged.errors.push(...response.errors);
     }
-    for (const status of merged.statuses) this.latestVersions.remember(status);
+    for (const status of merged.statuses) this.latest.remember(status);
     return merged;
   }
 
@@ -236,10 +262,24 @@ export class PresenceClient {
     return this.errorListeners.add(listener);
   }
 
-  private request<B extends RequestBody>(body: B): Promise<ResponseValue<B["$case"]>> {
+  private async request<B extends RequestBody>(body: B): Promise<ResponseValue<B["$case"]>> {
     const state = this.connection.state;
-    if (state !== "online") return Promise.reject(new ConnectionClosedError(`not connected (state ${state}); call login() first`));
-    return this.requests.send(body);
+    if (state !== "online") throw new ConnectionClosedError(`not connected (state ${state}); call login() first`);
+    try {
+      return await this.requests.send(body);
+    } catch (error) {
+      // The server lost this connection's session: the spec says log in again, then send the request again (once).
+      if (!(error instanceof PresenceRequestError) || clientActionFor(error.code, "request") !== "login-first") throw error;
+      this.log.write("info", "the server asks for a login first; logging in again", { request: body.$case });
+      await this.loginAgain();
+      return this.requests.send(body);
+    }
+  }
+
+  // One re-login on the open connection, however many requests were refused.
+  private async loginAgain(): Promise<void> {
+    this.relogin ??= this.sendLogin().finally(() => (this.relogin = undefined));
+    await this.relogin;
   }
 
   // The server's rate limit applies to the operation class the spec gives the request, if any.
@@ -247,17 +287,25 @@ export class PresenceClient {
     return this.pacer.run(operationClassOf(body, this.options.userId), () => this.request(body));
   }
 
-  private async sendLogin(reconnecting: boolean): Promise<LoginResponse> {
-    // A reconnect may reach a restarted server, whose versions start over: forget the old ones.
-    if (reconnecting) this.latestVersions.clear();
+  private async sendLogin(): Promise<LoginResponse> {
     const { userId, token, platform, deviceId, clientVersion } = this.options;
-    const response = await this.requests.send({
-      $case: "loginRequest",
-      value: { userId, token: typeof token === "function" ? await token() : token, platform, deviceId, clientVersion },
-    });
-    this.adoptLimits(response.limits);
-    this.lastLogin = response;
-    return response;
+    const value = { userId, token: typeof token === "function" ? await token() : token, platform, deviceId, clientVersion };
+    // A push can overtake the login answer, which may show that the versions kept belong to a state
+    // that is gone: pushes wait for it, so they are compared with what is kept after it.
+    const held: Frame[] = [];
+    this.heldPushes = held;
+    try {
+      const response = await this.requests.send({ $case: "loginRequest", value });
+      this.adoptLimits(response.limits);
+      this.lastLogin = response;
+      this.resync.reset();
+      if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
+      this.emitStatuses(response.friendStatuses);
+      return response;
+    } finally {
+      this.heldPushes = undefined;
+      for (const frame of held) this.receive(frame);
+    }
   }
 
   private adoptLimits(announced: Limits | undefined): void {
@@ -283,6 +331,10 @@ export class PresenceClient {
   }
 
   private receive(frame: Frame): void {
+    if (frame.requestId === 0 && this.heldPushes) {
+      this.heldPushes.push(frame);
+      return;
+    }
     this.log.write("debug", "received", { requestId: frame.requestId, body: frame.body?.$case });
     if (frame.requestId !== 0) {
       this.requests.settle(frame);
@@ -290,7 +342,7 @@ export class PresenceClient {
     }
     switch (frame.body?.$case) {
       case "userStatusChanged":
-        this.emitStatuses(frame.body.value.statuses);
+        this.notified(frame.body.value.statuses);
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
@@ -320,7 +372,21 @@ export class PresenceClient {
   }
 
   private emitStatuses(statuses: readonly UserStatus[]): void {
-    const fresh = this.latestVersions.fresh(statuses);
+    const fresh = this.latest.fresh(statuses);
     if (fresh.length > 0) this.statusListeners.emit(fresh);
+  }
+
+  // A notification that skips versions means a missed change: the users are queried again.
+  private notified(statuses: readonly UserStatus[]): void {
+    const fresh: UserStatus[] = [];
+    const gaps: string[] = [];
+    for (const status of statuses) {
+      const freshness = this.latest.remember(status);
+      if (freshness === "stale") continue;
+      fresh.push(status);
+      if (freshness === "gap") gaps.push(status.userId);
+    }
+    if (fresh.length > 0) this.statusListeners.emit(fresh);
+    if (gaps.length > 0) this.resync.request(gaps);
   }
 }

@@ -26,7 +26,7 @@ export interface ConnectionSettings {
 
 export interface ConnectionHooks<Login> {
   /** Logs in on a freshly opened socket; the connection is online once it resolves. */
-  login(reconnecting: boolean): Promise<Login>;
+  login(): Promise<Login>;
   /** Runs once a reconnect is online again, to restore what the lost connection had. */
   restore(): Promise<void>;
   /** Whether a failed reconnect is one that trying again cannot fix. */
@@ -76,7 +76,7 @@ export class Connection<Login> {
     this.unwatchNetwork ??= watchNetworkOnline(() => this.networkOnline());
     this.change("connecting", { reason: "connect" });
     try {
-      return await this.establish(false);
+      return await this.establish();
     } catch (error) {
       this.release({ reason: "connect-failed", error: asWireError(error) });
       this.detach();
@@ -109,7 +109,7 @@ export class Connection<Login> {
     this.hooks.sent(frame);
   }
 
-  private async establish(reconnecting: boolean): Promise<Login> {
+  private async establish(): Promise<Login> {
     const socket = await openWebSocket(this.settings.url, this.settings.webSocket);
     if (!this.wanted) {
       socket.close(1000, "client closed");
@@ -120,7 +120,7 @@ export class Connection<Login> {
     socket.onmessage = (event) => this.receive(socket, event.data);
     socket.onclose = (event) => this.closed(socket, { reason: "socket-closed", closeCode: event.code, closeReason: event.reason });
     socket.onerror = () => undefined; // a close event always follows
-    const login = await this.hooks.login(reconnecting);
+    const login = await this.hooks.login();
     const attempt = this.reconnectAttempts;
     this.reconnectAttempts = 0;
     // Before the state change: a listener that closes at once also stops the heartbeat.
@@ -188,7 +188,7 @@ export class Connection<Login> {
     this.reconnectTimer = undefined;
     if (!this.wanted) return;
     try {
-      await this.establish(true);
+      await this.establish();
       await this.hooks.restore();
     } catch (error) {
       const failure = asWireError(error);
@@ -234,7 +234,8 @@ export class Connection<Login> {
   }
 }
 
-function asWireError(error: unknown): PresenceWireError {
+/** `error` as the SDK reports failures: a PresenceWireError, wrapped if it is not one. */
+export function asWireError(error: unknown): PresenceWireError {
   return error instanceof PresenceWireError ? error : new UnexpectedResponseError(String(error), { cause: error });
 }
 

@@ -1,25 +1,50 @@
-// Ordering of status updates: the highest version seen per user. Answers and
-// notifications can cross, so a status older than one already seen is dropped.
+// Ordering of status updates: the latest status seen per user. Answers and
+// notifications can cross, so a status older than the one kept is dropped;
+// versions count within an epoch, so a status of another epoch replaces it.
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 
-export class LatestVersions {
-  private readonly versions = new Map<string, bigint>();
+/** What a status says about the one kept for its user. */
+export type Freshness = "stale" | "next" | "gap" | "first";
 
-  /** Records `status` if it is newer than what was seen of its user; false when it is not. */
-  remember(status: UserStatus): boolean {
-    const known = this.versions.get(status.userId);
-    if (known !== undefined && status.version <= known) return false;
-    this.versions.set(status.userId, status.version);
-    return true;
+export class LatestStatuses {
+  private readonly statuses = new Map<string, UserStatus>();
+
+  /** The latest status kept of `userId`. */
+  get(userId: string): UserStatus | undefined {
+    return this.statuses.get(userId);
   }
 
-  /** The statuses newer than what was seen, each recorded. */
+  /**
+   * Keeps `status` unless it is stale. "gap": newer by more than one version within the same epoch,
+   * so at least one change was missed; "first": nothing comparable was kept (unknown user, or a new epoch).
+   */
+  remember(status: UserStatus): Freshness {
+    const known = this.statuses.get(status.userId);
+    const freshness = compare(known, status);
+    if (freshness !== "stale") this.statuses.set(status.userId, status);
+    return freshness;
+  }
+
+  /** The statuses that are not stale, each kept. */
   fresh(statuses: readonly UserStatus[]): UserStatus[] {
-    return statuses.filter((status) => this.remember(status));
+    return statuses.filter((status) => this.remember(status) !== "stale");
   }
 
-  /** Forgets every version, e.g. for a restarted server whose versions start over. */
-  clear(): void {
-    this.versions.clear();
+  /**
+   * Takes the user's own status from a LoginResponse. A login is a visible change, so within one state
+   * its version is above any version of the user seen before: one at or below it means the server's
+   * state started afresh without announcing epochs (a restarted in-memory server), and every version
+   * kept counts in the old state; they are forgotten.
+   */
+  rememberLogin(self: UserStatus): void {
+    const known = this.statuses.get(self.userId);
+    if (known && known.epoch === self.epoch && self.version <= known.version) this.statuses.clear();
+    this.remember(self);
   }
+}
+
+function compare(known: UserStatus | undefined, status: UserStatus): Freshness {
+  if (!known || known.epoch !== status.epoch) return "first";
+  if (status.version <= known.version) return "stale";
+  return status.version === known.version + 1n ? "next" : "gap";
 }

@@ -20,6 +20,7 @@ import { resolveAppConfig, withoutUndefined, type AppConfig, type AppConfigInput
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
 import { EffectDelivery, EventScope, type EffectSink, type EngineEffect } from "./effects.js";
 import { collectNotifications, type Outbox } from "./fan-out.js";
+import { friendStatuses } from "./friend-statuses.js";
 import { Lanes } from "./lanes.js";
 import { InMemoryPresenceStore } from "./memory-store.js";
 import * as operations from "./operations.js";
@@ -438,9 +439,10 @@ export class PresenceEngine {
     const limits = this.config.limits;
     this.timers.cancel(connection.timer ?? -1);
     this.scheduleHeartbeatCheck(connection, limits.heartbeatTimeoutMs);
+    const friends = await friendStatuses(this.config, this.state.store, this.friends, request.userId);
     this.send(scope, connection.id, requestId, {
       $case: "loginResponse",
-      value: { limits: { ...limits }, serverTimeMs: BigInt(nowMs), selfStatus: statusOf(request.userId, record, this.state.store.epoch), deviceId },
+      value: { limits: { ...limits }, serverTimeMs: BigInt(nowMs), selfStatus: statusOf(request.userId, record, this.state.store.epoch), deviceId, friendStatuses: friends },
     });
   }
 

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const logger = jsonLogger(config.logLevel);
   const server = await startPresenceServer({ ...config, logger });
   const health = server.url.replace(/^ws/, "http").replace(config.path, "/healthz");
+  // For scripts (PRESENCE_PORT=0 picks a free port): one JSON line on standard output, whatever the log level.
+  process.stdout.write(`${JSON.stringify({ event: "listening", url: server.url, port: server.port, health })}\n`);
   const lines = [
     "",
     `presence.v1 reference server listening on ${server.url}`,

@@ -19,6 +19,7 @@ import { silentLogger, type Logger } from "./log.js";
 import { ServerMetrics } from "./metrics.js";
 import { originAllowed } from "./origin.js";
 import { LoadShedder } from "./overload.js";
+import { FrameLimitedWebSocket } from "./oversize-socket.js";
 import { RealTimers } from "./real-timers.js";
 import { WriteBatch } from "./write-batch.js";
 
@@ -116,14 +117,16 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     handleHttpRequest(health, request, response);
   });
 
-  // ws refuses messages over maxPayload before buffering them (close 1009). Between the spec's maximum
-  // and twice it, the server still reads the frame to answer ERROR_CODE_FRAME_TOO_LARGE first.
+  // ws refuses messages over maxPayload from their header, without buffering them; FrameLimitedWebSocket
+  // sends ERROR_CODE_FRAME_TOO_LARGE before that close. Up to twice the spec's maximum the connection
+  // reads the frame and answers the same.
   const maxPayload = 2 * engine.settings.limits.maxFrameBytes;
   const wss = new WebSocketServer({
     server: http,
     path: config.path,
     maxPayload,
     perMessageDeflate: false,
+    WebSocket: FrameLimitedWebSocket,
     verifyClient: (info, done) => {
       if (!originAllowed(config.allowedOrigins, info.origin)) {
         logger.log("warn", "origin refused", { origin: info.origin, remote: info.req.socket.remoteAddress });

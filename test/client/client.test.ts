@@ -24,7 +24,7 @@ async function silentServer(heartbeatIntervalMs: number): Promise<{ url: string;
     socket.once("message", (data: Buffer) => {
       const frame = decodeFrame(new Uint8Array(data));
       logins++;
-      socket.send(encodeFrame({ requestId: frame.requestId, body: { $case: "loginResponse", value: { limits: { ...SPEC_LIMITS, heartbeatIntervalMs }, serverTimeMs: 0n, selfStatus: undefined, deviceId: "d" } } }));
+      socket.send(encodeFrame({ requestId: frame.requestId, body: { $case: "loginResponse", value: { limits: { ...SPEC_LIMITS, heartbeatIntervalMs }, serverTimeMs: 0n, selfStatus: undefined, deviceId: "d", friendStatuses: [] } } }));
     });
   });
   closers.push(() => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(resolve); }));
@@ -62,7 +62,7 @@ describe("PresenceClient", () => {
       wss.on("connection", (socket) => {
         socket.once("message", (data: Buffer) => {
           const { requestId } = decodeFrame(new Uint8Array(data));
-          socket.send(encodeFrame({ requestId, body: { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "d" } } }));
+          socket.send(encodeFrame({ requestId, body: { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "d", friendStatuses: [] } } }));
           socket.send(Uint8Array.from([0x0f])); // wire type 7 does not exist
         });
         socket.once("close", resolve);

@@ -243,12 +243,15 @@ describe("connection rules", () => {
     expect(await raw.closed()).toBe(1009);
   });
 
-  it("cuts a frame over twice the maximum at the WebSocket layer without buffering it", async () => {
+  it("refuses a frame over twice the maximum at the WebSocket layer (from its header, unbuffered), still sending 72106 before 1009", async () => {
     const s = await server({ app: { limits: { maxFrameBytes: 4096 } } });
     const raw = await peer(s);
     await raw.login("alice");
     raw.sendBytes(new Uint8Array(64 * 1024));
     expect(await raw.closed()).toBe(1009);
+    const errors = raw.frames.filter((f) => f.body?.$case === "error");
+    expect(errors.map((f) => [f.requestId, errorOf(f).code])).toEqual([[0, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE]]);
+    expect(raw.frames.at(-1)).toBe(errors[0]);
   });
 
   it("tells every client it is going away with 72113 (request id 0) and closes with 1001", async () => {

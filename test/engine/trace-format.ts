@@ -9,6 +9,7 @@
 //   @0 connect c1                  (transport connection opened)
 //   @0 c1> #1 login alice device=phone platform=IOS
 //     c1< #1 LoginResponse device=phone time=@0 limits=spec self={alice ONLINE [phone:IOS] v1 LOGIN @0}
+//                                  (then friends=[...] when the login answer carries friends' statuses)
 //   @1_000 c1> #2 subscribe u{1..100}
 //   @5_000 drop c1                 (FIN/RST seen by the transport)
 //   @405_000 wait                  (only time passes; due timers fire)
@@ -176,8 +177,9 @@ function renderBody(body: Frame["body"]): string {
   if (!body) return "(no body)";
   switch (body.$case) {
     case "loginResponse": {
-      const { deviceId, serverTimeMs, limits, selfStatus } = body.value;
-      return `LoginResponse device=${deviceId} time=${renderTime(serverTimeMs)} limits=${renderLimits(limits)} self=${renderStatus(selfStatus)}`;
+      const { deviceId, serverTimeMs, limits, selfStatus, friendStatuses } = body.value;
+      const friends = friendStatuses.length ? ` friends=${renderStatuses(friendStatuses)}` : "";
+      return `LoginResponse device=${deviceId} time=${renderTime(serverTimeMs)} limits=${renderLimits(limits)} self=${renderStatus(selfStatus)}${friends}`;
     }
     case "pong":
       return `Pong client=${body.value.clientTimeMs} server=${renderTime(body.value.serverTimeMs)}`;

@@ -146,7 +146,7 @@ describe("validateRequest", () => {
     { $case: "userStatusChanged", value: { statuses: [] } },
     { $case: "getUserStatusResponse", value: { statuses: [], errors: [] } },
     { $case: "error", value: { code: 70500, message: "x", retryAfterMs: 0 } },
-    { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "" } },
+    { $case: "loginResponse", value: { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "", friendStatuses: [] } },
     { $case: "logoutResponse", value: {} },
     { $case: "setSelfStatusResponse", value: { status: undefined } },
     { $case: "subscribeUserStatusResponse", value: { statuses: [], evictedUserIds: [], errors: [] } },

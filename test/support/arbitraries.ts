@@ -227,7 +227,7 @@ const frameBody: fc.Arbitrary<Frame["body"]> = fc.oneof(
     .record({ userId: anyText, token: anyText, platform, deviceId: anyText, clientVersion: anyText })
     .map((value) => ({ $case: "loginRequest" as const, value })),
   fc
-    .record({ limits: fc.option(limits, { nil: undefined }), serverTimeMs: int64, selfStatus: fc.option(built.userStatus, { nil: undefined }), deviceId: anyText })
+    .record({ limits: fc.option(limits, { nil: undefined }), serverTimeMs: int64, selfStatus: fc.option(built.userStatus, { nil: undefined }), deviceId: anyText, friendStatuses: statuses })
     .map((value) => ({ $case: "loginResponse" as const, value })),
   fc.constant({ $case: "logoutRequest" as const, value: {} }),
   fc.constant({ $case: "logoutResponse" as const, value: {} }),

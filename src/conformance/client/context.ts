@@ -55,6 +55,7 @@ export class ClientCaseContext {
       serverTimeMs: BigInt(Date.now()),
       selfStatus: this.status(this.userId, 1n, { onlineDevices: [{ deviceId: this.deviceId, platform: Platform.PLATFORM_UNSPECIFIED }] }),
       deviceId: this.deviceId,
+      friendStatuses: [],
     };
   }
 

@@ -10,7 +10,7 @@ import type { WirePeer } from "./peer.js";
 /**
  * The server must send Error `code` with request id 0 and close the
  * connection with the WebSocket code errors.proto declares for it. With
- * `bestEffort` (a heartbeat timeout, a frame cut at the WebSocket layer) the
+ * `bestEffort` (a heartbeat timeout, which the spec sends on a best-effort basis) the
  * Error may be missing, never wrong.
  */
 export async function expectConnectionError(ctx: CaseContext, peer: WirePeer, code: ErrorCode, options: { timeoutMs?: number; bestEffort?: boolean } = {}): Promise<void> {

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file presence/v1/session.proto.
  */
 export const file_presence_v1_session: GenFile = /*@__PURE__*/
-  fileDesc("ChlwcmVzZW5jZS92MS9zZXNzaW9uLnByb3RvEgtwcmVzZW5jZS52MSLvAwoGTGltaXRzEh4KD21heF9xdWVyeV91c2VycxgBIAEoDUIFyPMY9AMSKgocbWF4X3N1YnNjcmliZV91c2Vyc19wZXJfY2FsbBgCIAEoDUIEyPMYZBIsCh5tYXhfdW5zdWJzY3JpYmVfdXNlcnNfcGVyX2NhbGwYAyABKA1CBMjzGGQSIAoRbWF4X3N1YnNjcmlwdGlvbnMYBCABKA1CBcjzGMgBEiEKE3JhdGVfbGltaXRfcmVxdWVzdHMYBSABKA1CBMjzGBQSIwoUcmF0ZV9saW1pdF93aW5kb3dfbXMYBiABKA1CBcjzGIgnEiUKF21heF9jdXN0b21fc3RhdHVzX2J5dGVzGAcgASgNQgTI8xhkEiAKEW1heF91c2VyX2lkX2J5dGVzGAggASgNQgXI8xiAARIlChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYCSABKA1CBsjzGMCpBxIkChRoZWFydGJlYXRfdGltZW91dF9tcxgKIAEoDUIGyPMYgLUYEh8KD21heF9mcmFtZV9ieXRlcxgLIAEoDUIGyPMYgIBAEh8KEGxvZ2luX3RpbWVvdXRfbXMYDCABKA1CBcjzGJBOEikKGXN1YnNjcmlwdGlvbl9yZXRlbnRpb25fbXMYDSABKA1CBsjzGOCnEiKCAQoMTG9naW5SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSDQoFdG9rZW4YAiABKAkSJwoIcGxhdGZvcm0YAyABKA4yFS5wcmVzZW5jZS52MS5QbGF0Zm9ybRIRCglkZXZpY2VfaWQYBCABKAkSFgoOY2xpZW50X3ZlcnNpb24YBSABKAkijQEKDUxvZ2luUmVzcG9uc2USIwoGbGltaXRzGAEgASgLMhMucHJlc2VuY2UudjEuTGltaXRzEhYKDnNlcnZlcl90aW1lX21zGAIgASgDEiwKC3NlbGZfc3RhdHVzGAMgASgLMhcucHJlc2VuY2UudjEuVXNlclN0YXR1cxIRCglkZXZpY2VfaWQYBCABKAkiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgDIjYKBFBvbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAMSFgoOc2VydmVyX3RpbWVfbXMYAiABKANiBnByb3RvMw", [file_presence_v1_options, file_presence_v1_status]);
+  fileDesc("ChlwcmVzZW5jZS92MS9zZXNzaW9uLnByb3RvEgtwcmVzZW5jZS52MSLvAwoGTGltaXRzEh4KD21heF9xdWVyeV91c2VycxgBIAEoDUIFyPMY9AMSKgocbWF4X3N1YnNjcmliZV91c2Vyc19wZXJfY2FsbBgCIAEoDUIEyPMYZBIsCh5tYXhfdW5zdWJzY3JpYmVfdXNlcnNfcGVyX2NhbGwYAyABKA1CBMjzGGQSIAoRbWF4X3N1YnNjcmlwdGlvbnMYBCABKA1CBcjzGMgBEiEKE3JhdGVfbGltaXRfcmVxdWVzdHMYBSABKA1CBMjzGBQSIwoUcmF0ZV9saW1pdF93aW5kb3dfbXMYBiABKA1CBcjzGIgnEiUKF21heF9jdXN0b21fc3RhdHVzX2J5dGVzGAcgASgNQgTI8xhkEiAKEW1heF91c2VyX2lkX2J5dGVzGAggASgNQgXI8xiAARIlChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYCSABKA1CBsjzGMCpBxIkChRoZWFydGJlYXRfdGltZW91dF9tcxgKIAEoDUIGyPMYgLUYEh8KD21heF9mcmFtZV9ieXRlcxgLIAEoDUIGyPMYgIBAEh8KEGxvZ2luX3RpbWVvdXRfbXMYDCABKA1CBcjzGJBOEikKGXN1YnNjcmlwdGlvbl9yZXRlbnRpb25fbXMYDSABKA1CBsjzGOCnEiKCAQoMTG9naW5SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSDQoFdG9rZW4YAiABKAkSJwoIcGxhdGZvcm0YAyABKA4yFS5wcmVzZW5jZS52MS5QbGF0Zm9ybRIRCglkZXZpY2VfaWQYBCABKAkSFgoOY2xpZW50X3ZlcnNpb24YBSABKAkivwEKDUxvZ2luUmVzcG9uc2USIwoGbGltaXRzGAEgASgLMhMucHJlc2VuY2UudjEuTGltaXRzEhYKDnNlcnZlcl90aW1lX21zGAIgASgDEiwKC3NlbGZfc3RhdHVzGAMgASgLMhcucHJlc2VuY2UudjEuVXNlclN0YXR1cxIRCglkZXZpY2VfaWQYBCABKAkSMAoPZnJpZW5kX3N0YXR1c2VzGAUgAygLMhcucHJlc2VuY2UudjEuVXNlclN0YXR1cyIPCg1Mb2dvdXRSZXF1ZXN0IhAKDkxvZ291dFJlc3BvbnNlIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAMiNgoEUG9uZxIWCg5jbGllbnRfdGltZV9tcxgBIAEoAxIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoA0KrAQoiaW8uZ2l0aHViLnByZXNlbmNld2lyZS5wcmVzZW5jZS52MUIMU2Vzc2lvblByb3RvUAFaRGdpdGh1Yi5jb20vcHJlc2VuY2Utd2lyZS9wcmVzZW5jZS13aXJlL2dlbi9nby9wcmVzZW5jZS92MTtwcmVzZW5jZXYxogIDUFhYqgILUHJlc2VuY2UuVjHKAgtQcmVzZW5jZVxWMeoCDFByZXNlbmNlOjpWMWIGcHJvdG8z", [file_presence_v1_options, file_presence_v1_status]);
 
 /**
  * The limits in force on a connection. A server announces them in
@@ -161,7 +161,7 @@ export type LoginRequest = Message<"presence.v1.LoginRequest"> & {
   /**
    * A token issued by the application's backend for `user_id`. Its format is
    * the server's concern; the reference server uses an HMAC-SHA256 signed
-   * token (see docs/protocol.md).
+   * token (see docs/protocol.md, section 10).
    *
    * @generated from field: string token = 2;
    */
@@ -234,6 +234,24 @@ export type LoginResponse = Message<"presence.v1.LoginResponse"> & {
    * @generated from field: string device_id = 4;
    */
   deviceId: string;
+
+  /**
+   * The current statuses of the user's friends, so that a client learns them
+   * at login (and at every re-login) instead of at each friend's next change.
+   * Filled only while the application's friend auto-notification switch is
+   * on; empty otherwise (and from servers that predate this field). A friend
+   * who never logged in (UNLOGINED, version 0) is left out. At most
+   * `Limits.max_query_users` (500) statuses, the bound of a query answer, so
+   * the login answer fits in `Limits.max_frame_bytes` wherever a query answer
+   * does: ONLINE friends first, then OFFLINE, then UNLOGINED, each group in
+   * the server's friend-list order. A longer list is cut there; the client
+   * learns a friend left out at that friend's next change, or by querying
+   * (premium plan). Each status is ordered against later notifications by
+   * its `epoch` and `version`, like any other.
+   *
+   * @generated from field: repeated presence.v1.UserStatus friend_statuses = 5;
+   */
+  friendStatuses: UserStatus[];
 };
 
 /**

@@ -202,6 +202,7 @@ export const WIRE_SCHEMA = {
     2: { name: "server_time_ms", kind: "varint" },
     3: { name: "self_status", kind: "message", message: "presence.v1.UserStatus" },
     4: { name: "device_id", kind: "string" },
+    5: { name: "friend_statuses", kind: "message", message: "presence.v1.UserStatus", repeated: true },
   },
   "presence.v1.LogoutRequest": {
 

@@ -89,7 +89,7 @@ export interface LoginRequest {
   /**
    * A token issued by the application's backend for `user_id`. Its format is
    * the server's concern; the reference server uses an HMAC-SHA256 signed
-   * token (see docs/protocol.md).
+   * token (see docs/protocol.md, section 10).
    */
   token: string;
   /** The kind of client. */
@@ -126,6 +126,21 @@ export interface LoginResponse {
    * server assigned when it sent none).
    */
   deviceId: string;
+  /**
+   * The current statuses of the user's friends, so that a client learns them
+   * at login (and at every re-login) instead of at each friend's next change.
+   * Filled only while the application's friend auto-notification switch is
+   * on; empty otherwise (and from servers that predate this field). A friend
+   * who never logged in (UNLOGINED, version 0) is left out. At most
+   * `Limits.max_query_users` (500) statuses, the bound of a query answer, so
+   * the login answer fits in `Limits.max_frame_bytes` wherever a query answer
+   * does: ONLINE friends first, then OFFLINE, then UNLOGINED, each group in
+   * the server's friend-list order. A longer list is cut there; the client
+   * learns a friend left out at that friend's next change, or by querying
+   * (premium plan). Each status is ordered against later notifications by
+   * its `epoch` and `version`, like any other.
+   */
+  friendStatuses: UserStatus[];
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -676,7 +691,14 @@ export const LoginRequest: MessageFns<LoginRequest> = {
 };
 
 function createBaseLoginResponse(): LoginResponse {
-  return { limits: undefined, serverTimeMs: 0n, selfStatus: undefined, deviceId: "", _unknownFields: {} };
+  return {
+    limits: undefined,
+    serverTimeMs: 0n,
+    selfStatus: undefined,
+    deviceId: "",
+    friendStatuses: [],
+    _unknownFields: {},
+  };
 }
 
 export const LoginResponse: MessageFns<LoginResponse> = {
@@ -695,6 +717,9 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     }
     if (message.deviceId !== "") {
       writer.uint32(34).string(message.deviceId);
+    }
+    for (const v of message.friendStatuses) {
+      UserStatus.encode(v!, writer.uint32(42).fork()).join();
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -752,6 +777,14 @@ export const LoginResponse: MessageFns<LoginResponse> = {
             message.deviceId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.friendStatuses.push(UserStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -790,6 +823,11 @@ export const LoginResponse: MessageFns<LoginResponse> = {
         : isSet(object.device_id)
         ? globalThis.String(object.device_id)
         : "",
+      friendStatuses: globalThis.Array.isArray(object?.friendStatuses)
+        ? object.friendStatuses.map((e: any) => UserStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.friend_statuses)
+        ? object.friend_statuses.map((e: any) => UserStatus.fromJSON(e))
+        : [],
     };
   },
 
@@ -806,6 +844,9 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     }
     if (message.deviceId !== "") {
       obj.deviceId = message.deviceId;
+    }
+    if (message.friendStatuses?.length) {
+      obj.friendStatuses = message.friendStatuses.map((e) => UserStatus.toJSON(e));
     }
     return obj;
   },
@@ -825,6 +866,7 @@ export const LoginResponse: MessageFns<LoginResponse> = {
       ? UserStatus.fromPartial(object.selfStatus)
       : undefined;
     message.deviceId = object.deviceId ?? "";
+    message.friendStatuses = object.friendStatuses?.map((e) => UserStatus.fromPartial(e)) || [];
     return message;
   },
 };

@@ -1,5 +1,7 @@
-// The requests an application's calls turn into, and the end of a session
-// (docs/protocol.md §2.1, §3.4, §4; operations.proto; session.proto LogoutRequest).
+// The requests an application's calls turn into, a session the server lost, and
+// the end of a session (docs/protocol.md §2.1, §3.4, §4, §6; operations.proto;
+// session.proto LogoutRequest).
+import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../../../generated/ts-proto/presence/v1/frame.js";
 import { CheckFailure, check } from "../../errors.js";
 import type { ClientCaseFamily } from "../case.js";
@@ -81,6 +83,25 @@ export const requests: ClientCaseFamily = {
         connection.close(1000);
         check((await ctx.driver.result(id, ctx.answerTimeoutMs)).ok, "the logout command failed");
         await ctx.expectNoReconnect(1500, "the user logged out");
+      },
+    },
+    {
+      id: "client.logs-in-again-when-not-logged-in",
+      title: "A request answered NOT_LOGGED_IN makes the client log in again on the same connection, then send the request again",
+      rule: "errors.proto ERROR_CODE_NOT_LOGGED_IN (request: client action login-first); docs/protocol.md §6",
+      async run(ctx) {
+        const connection = await ctx.login();
+        const id = ctx.driver.send({ command: "setStatus", customStatus: "again" });
+        const first = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
+        connection.send({ requestId: first.requestId, body: { $case: "error", value: { code: ErrorCode.ERROR_CODE_NOT_LOGGED_IN, message: "the session is gone", retryAfterMs: 0 } } });
+        const login = await expectRequest(connection, "loginRequest", ctx.answerTimeoutMs);
+        connection.send({ requestId: login.requestId, body: { $case: "loginResponse", value: ctx.loginResponse({}) } });
+        const again = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
+        check(again.value.customStatus === "again", `the request sent again carries ${JSON.stringify(again.value.customStatus)}`);
+        const status = ctx.status(ctx.userId, 2n, { customStatus: "again" });
+        connection.send({ requestId: again.requestId, body: { $case: "setSelfStatusResponse", value: { status } } });
+        const result = await ctx.driver.result(id, ctx.answerTimeoutMs);
+        check(result.ok, `the setStatus command failed after the new login: ${JSON.stringify(result)}`);
       },
     },
   ],

@@ -81,6 +81,20 @@ export const robustness: ClientCaseFamily = {
       },
     },
     {
+      id: "client.new-epoch-replaces",
+      title: "A status of another epoch replaces the one kept, whatever its version",
+      rule: "status.proto UserStatus.epoch (a receiver compares versions only within one epoch)",
+      async run(ctx) {
+        const connection = await ctx.login();
+        ctx.notify(connection, [ctx.status("conformance-bob", 5n, { epoch: 1n, customStatus: "old state" })]);
+        ctx.notify(connection, [ctx.status("conformance-bob", 1n, { epoch: 2n, customStatus: "new state" })]);
+        ctx.notify(connection, [ctx.status("conformance-carol", 1n)]);
+        await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, "delivery of the notification after bob's");
+        const bob = ctx.driver.statuses().filter((s) => s.userId === "conformance-bob").map((s) => s.customStatus);
+        check(bob.at(-1) === "new state", `the last status of bob delivered is ${JSON.stringify(bob.at(-1))}, not the new epoch's version 1 (delivered: ${JSON.stringify(bob)})`);
+      },
+    },
+    {
       id: "client.unknown-error-code-fails-request",
       title: "An Error with a code the client does not know fails the request it answers: no retry, no reconnect",
       rule: "docs/protocol.md §6 (a code a receiver does not know is a failure of the request it answers: never a blind retry)",

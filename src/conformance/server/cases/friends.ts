@@ -1,8 +1,9 @@
 // Friend auto-notification: friends are told without subscribing, once even
-// when they also subscribed (docs/engine.md Rule 4.3; operations.proto
-// UserStatusChangedNotification). Friend pairs come from --friends: the
+// when they also subscribed, and a login answer carries the friends' statuses
+// (docs/engine.md Rule 4; operations.proto UserStatusChangedNotification;
+// session.proto LoginResponse.friend_statuses). Friend pairs come from --friends: the
 // server's friend data is its own.
-import { StatusChangeReason, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
+import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
 import { CheckFailure } from "../../errors.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
@@ -39,6 +40,23 @@ export const friends: CaseFamily = {
         expectEqual(StatusChangeReason[login.reason], "STATUS_CHANGE_REASON_LOGIN", "reason of the friend's login");
         const set = bodyOf(await ctx.request(a.peer, { $case: "setSelfStatusRequest", value: { customStatus: `hello ${ctx.user("x")}` } }), "setSelfStatusResponse").status!;
         expectEqual((await nextStatusOf(ctx, b.peer, userA)).version, set.version, "the friend's notification of the status change");
+      },
+    },
+    {
+      id: "friends.statuses-at-login",
+      title: "A login answer carries the current status of a friend who is online",
+      rule: "session.proto LoginResponse.friend_statuses (filled while friend auto-notification is on); docs/protocol.md §3.2",
+      needs: "friends",
+      async run(ctx) {
+        const [userA, userB] = ctx.target.friends[0]!;
+        const a = await ctx.login(userA, { deviceId: ctx.user("a") });
+        const set = bodyOf(await ctx.request(a.peer, { $case: "setSelfStatusRequest", value: { customStatus: `at login ${ctx.user("x")}` } }), "setSelfStatusResponse").status!;
+        const b = await ctx.login(userB, { deviceId: ctx.user("b") });
+        const friend = b.login.friendStatuses.find((status) => status.userId === userA);
+        if (!friend) throw new CheckFailure(`${b.peer.label}: the login answer lists no status of friend ${userA} (friend_statuses: [${b.login.friendStatuses.map((s) => s.userId).join(", ")}])`);
+        expectEqual(UserStatusType[friend.statusType], "USER_STATUS_TYPE_ONLINE", "the friend's status type");
+        if (friend.version < set.version) throw new CheckFailure(`${b.peer.label}: friend ${userA} at version ${friend.version}, older than ${set.version}, the version of its last change`);
+        if (friend.version === set.version) expectEqual(friend.customStatus, set.customStatus, "the friend's custom status");
       },
     },
     {

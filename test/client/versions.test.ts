@@ -1,0 +1,60 @@
+// The SDK's ordering rule on its own: the latest status per user, versions compared within an epoch.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
+import { LatestStatuses } from "../../src/client/versions.js";
+
+const status = (userId: string, version: bigint, epoch = 0n): UserStatus => UserStatus.fromPartial({ userId, version, epoch });
+
+/** Versions 1..n of one user in one epoch, in an arbitrary arrival order, some arriving twice. */
+const arrivals = fc
+  .integer({ min: 1, max: 30 })
+  .chain((n) => fc.tuple(fc.shuffledSubarray([...Array(n).keys()].map((i) => BigInt(i + 1)), { minLength: n, maxLength: n }), fc.array(fc.bigInt({ min: 1n, max: BigInt(n) }))))
+  .chain(([order, repeats]) => fc.shuffledSubarray([...order, ...repeats], { minLength: order.length + repeats.length }));
+
+describe("LatestStatuses", () => {
+  it("passes on versions of one epoch strictly increasing, ends at the highest, and calls a jump a gap", () => {
+    fc.assert(
+      fc.property(arrivals, (versions) => {
+        const latest = new LatestStatuses();
+        const passed: bigint[] = [];
+        for (const version of versions) {
+          const previous = latest.get("u")?.version;
+          const freshness = latest.remember(status("u", version));
+          if (freshness === "stale") continue;
+          passed.push(version);
+          const expected = previous === undefined ? "first" : version === previous + 1n ? "next" : "gap";
+          expect(freshness).toBe(expected);
+        }
+        expect(passed).toEqual([...passed].sort((a, b) => (a < b ? -1 : 1)));
+        expect(new Set(passed).size).toBe(passed.length);
+        expect(latest.get("u")?.version).toBe(versions.reduce((a, b) => (a > b ? a : b)));
+      }),
+    );
+  });
+
+  it("lets a status of another epoch replace the kept one, whatever the version", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 1n, max: 9n }), (older, newer, epoch) => {
+        const latest = new LatestStatuses();
+        latest.remember(status("u", older, epoch));
+        expect(latest.remember(status("u", newer, epoch + 1n))).toBe("first");
+        expect(latest.get("u")?.epoch).toBe(epoch + 1n);
+        // Back to the old epoch is another epoch too.
+        expect(latest.remember(status("u", 0n, epoch))).toBe("first");
+      }),
+    );
+  });
+
+  it("forgets every version when a login's own status is not above the one kept (a state started afresh)", () => {
+    const latest = new LatestStatuses();
+    latest.remember(status("me", 4n));
+    latest.remember(status("bob", 9n));
+    latest.rememberLogin(status("me", 5n));
+    expect(latest.get("bob")?.version).toBe(9n);
+    latest.rememberLogin(status("me", 1n));
+    expect(latest.get("bob")).toBeUndefined();
+    expect(latest.get("me")?.version).toBe(1n);
+    expect(latest.remember(status("bob", 1n))).toBe("first");
+  });
+});
