@@ -31,14 +31,15 @@ export class LatestStatuses {
   }
 
   /**
-   * Takes the user's own status from a LoginResponse. A login is a visible change, so within one state
-   * its version is above any version of the user seen before: one at or below it means the server's
-   * state started afresh without announcing epochs (a restarted in-memory server), and every version
-   * kept counts in the old state; they are forgotten.
+   * Takes the user's own status from a LoginResponse. The server's state started afresh when it
+   * announces another epoch for the user, or, without epochs, when the login's version is not above
+   * the one kept (a login is a visible change, so within one state its version is above any seen
+   * before). Every status kept then describes the old state, users the new one may not know: they
+   * are forgotten.
    */
   rememberLogin(self: UserStatus): void {
     const known = this.statuses.get(self.userId);
-    if (known && known.epoch === self.epoch && self.version <= known.version) this.statuses.clear();
+    if (known && (known.epoch !== self.epoch || self.version <= known.version)) this.statuses.clear();
     this.remember(self);
   }
 }

@@ -57,4 +57,13 @@ describe("LatestStatuses", () => {
     expect(latest.get("me")?.version).toBe(1n);
     expect(latest.remember(status("bob", 1n))).toBe("first");
   });
+
+  it("forgets every status kept when a login's own status brings another epoch, whatever its version", () => {
+    const latest = new LatestStatuses();
+    latest.remember(status("me", 4n, 100n));
+    latest.remember(status("friend", 2n, 100n));
+    latest.rememberLogin(status("me", 7n, 200n));
+    expect(latest.get("friend")).toBeUndefined();
+    expect(latest.get("me")).toMatchObject({ version: 7n, epoch: 200n });
+  });
 });
