@@ -268,11 +268,16 @@ export class PresenceEngine {
   /** What another node relayed for connections of this one; resolves once handed to the sink. */
   deliverRelayed({ outbox, replaced, kicked }: Relayed): Promise<void> {
     const delivered: Promise<void>[] = [];
+    const direct = new EventScope();
     for (const [connectionId, statuses] of outbox) {
       const connection = this.connections.get(connectionId);
-      // Behind the connection's earlier events, so a notification never overtakes its login's answer.
-      if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.notify(scope, new Map([[connectionId, statuses]]))));
+      if (connection?.userId === undefined) continue;
+      // Behind the connection's earlier events, so a notification never overtakes its login's answer;
+      // with none pending it goes at once (most do: a relayed batch costs no event per connection).
+      if (this.lanes.free(laneNames(connection))) this.notify(direct, new Map([[connectionId, statuses]]));
+      else delivered.push(this.event(connection, async (scope) => this.notify(scope, new Map([[connectionId, statuses]]))));
     }
+    this.delivery.deliver(direct.effects);
     for (const connectionId of replaced) {
       const connection = this.connections.get(connectionId);
       if (connection?.userId !== undefined) delivered.push(this.event(connection, async (scope) => this.replace(scope, connection)));

@@ -25,6 +25,11 @@ export class Lanes {
     return done;
   }
 
+  /** Whether no task is queued or running on any of the lanes. */
+  free(lanes: readonly string[]): boolean {
+    return lanes.every((lane) => !this.tails.has(lane));
+  }
+
   /** Resolves once no task is queued or running, including tasks queued meanwhile. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);
