@@ -209,7 +209,8 @@ const results = [await topology("single node, in memory", 1), await topology("3 
 const roundTrips = spawnSync(process.execPath, ["--import", "tsx", join(root, "bench/cluster/round-trips.ts")], { cwd: root, encoding: "utf8" });
 if (roundTrips.status !== 0) throw new Error(`round-trips.ts failed: ${roundTrips.stderr}`);
 const output = {
-  command: `npm run bench:cluster -- ${process.argv.slice(2).join(" ")}`.trim(),
+  // The command that reproduces the figures (where they were written is not part of it).
+  command: `npm run bench:cluster -- ${process.argv.slice(2).filter((arg, i, all) => arg !== "--out" && all[i - 1] !== "--out").join(" ")}`.replace(/ -- $/, ""),
   machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
   settings: { connections: CONNECTIONS, writers: WRITERS, subscriptionsPerReceiver: SUBSCRIPTIONS, changesPerSecond: RATE, durationMs: DURATION_MS, generators: GENERATORS },
   topologies: results,
