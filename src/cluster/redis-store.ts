@@ -14,6 +14,7 @@
 // user index are written before the commit for the same reason.
 import type { Redis } from "ioredis";
 import type { AppConfig } from "../engine/config.js";
+import type { RateDecision } from "../engine/rate-limiter.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "../engine/store.js";
 import type { OperationClass } from "../protocol/requests.js";
 import type { ClusterKeys } from "./keys.js";
@@ -45,7 +46,31 @@ end
 return {1, unpack(previous)}
 `;
 
-type CasClient = Redis & { presenceCompareAndSet(numKeys: number, ...args: (string | number)[]): Promise<0 | [1, ...string[]]> };
+// The sliding log of rule 9 (src/engine/rate-limiter.ts `admit`) on one
+// window cell, atomically, so a rate-limited request costs one round trip and
+// can travel with the read it guards. KEYS[1] the user's revision counter,
+// KEYS[2] the window; ARGV now, limit, window ms, TTL ms. Returns {1, 0} when
+// counted, {0, retry-after ms} when refused.
+const ACQUIRE = `
+local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = redis.call('GET', KEYS[2])
+local times = {}
+if current then
+  local stored = cjson.decode(string.sub(current, string.find(current, ':', 1, true) + 1))
+  for _, t in ipairs(stored) do
+    if t + window > now then table.insert(times, t) end
+  end
+end
+if #times >= limit and #times > 0 then return {0, times[1] + window - now} end
+table.insert(times, now)
+redis.call('SET', KEYS[2], redis.call('INCR', KEYS[1]) .. ':' .. cjson.encode(times), 'PX', tonumber(ARGV[4]))
+return {1, 0}
+`;
+
+type CasClient = Redis & {
+  presenceCompareAndSet(numKeys: number, ...args: (string | number)[]): Promise<0 | [1, ...string[]]>;
+  presenceAcquire(numKeys: number, ...args: (string | number)[]): Promise<[0 | 1, number]>;
+};
 
 export interface RedisStoreOptions {
   keys: ClusterKeys;
@@ -76,6 +101,7 @@ export class RedisPresenceStore implements PresenceStore {
   ) {
     this.keys = options.keys;
     redis.defineCommand("presenceCompareAndSet", { lua: COMPARE_AND_SET });
+    redis.defineCommand("presenceAcquire", { lua: ACQUIRE });
     this.redis = redis as CasClient;
   }
 
@@ -149,6 +175,13 @@ export class RedisPresenceStore implements PresenceStore {
       const { revision, payload } = split(raw);
       return { value: payload === undefined ? undefined : (JSON.parse(payload) as number[]), revision };
     });
+  }
+
+  async acquire(userId: string, operation: OperationClass, nowMs: number, limit: number, windowMs: number): Promise<RateDecision> {
+    const keys = [this.keys.revisions(userId), this.keys.rate(userId, operation)];
+    const ttlMs = Math.max(this.options.rateWindowTtlMs, windowMs);
+    const [counted, retryAfterMs] = await this.call(() => this.redis.presenceAcquire(2, ...keys, nowMs, limit, windowMs, ttlMs));
+    return counted === 1 ? { allowed: true } : { allowed: false, retryAfterMs };
   }
 
   async commit(writes: readonly StoreWrite[]): Promise<boolean> {

@@ -400,6 +400,10 @@ export class PresenceEngine {
     scope.answers(connection.id, requestId);
     const context: operations.OperationContext = { config: this.config, state: this.state, nowMs: this.now(), changes: scope.changes };
     const operation = operationClassOf(request, userId);
+    // A query only reads: its read goes out with the rate limit's count, one round trip for both; a
+    // refusal discards it.
+    const query = request.$case === "getUserStatusRequest" ? operations.getUserStatus(context, request.value) : undefined;
+    query?.catch(() => undefined);
     const refusal = operation && (await operations.gate(context, userId, operation));
     if (refusal) return this.refuse(scope, connection, requestId, "request", refusal.code, refusal.message, refusal.retryAfterMs);
     switch (request.$case) {
@@ -410,7 +414,7 @@ export class PresenceEngine {
       case "setSelfStatusRequest":
         return this.answer(scope, connection, requestId, await operations.setSelfStatus(context, connection.id, userId, request.value));
       case "getUserStatusRequest":
-        return this.answer(scope, connection, requestId, await operations.getUserStatus(context, request.value));
+        return this.answer(scope, connection, requestId, await query!);
       case "subscribeUserStatusRequest":
         return this.answer(scope, connection, requestId, await operations.subscribe(context, userId, request.value));
       case "unsubscribeUserStatusRequest":

@@ -2,6 +2,7 @@
 // atomic because nothing else runs between their check and their writes.
 import type { OperationClass } from "../protocol/requests.js";
 import type { AppConfig } from "./config.js";
+import { admit, type RateDecision } from "./rate-limiter.js";
 import type { Cell, PresenceStore, StoreWrite, UserRecord } from "./store.js";
 
 export class InMemoryPresenceStore implements PresenceStore {
@@ -40,6 +41,12 @@ export class InMemoryPresenceStore implements PresenceStore {
       const key = rateKey(userId, operation);
       return this.cell(this.rateWindows.get(key), key);
     });
+  }
+
+  async acquire(userId: string, operation: OperationClass, nowMs: number, limit: number, windowMs: number): Promise<RateDecision> {
+    const { decision, times } = admit(this.rateWindows.get(rateKey(userId, operation)) ?? [], nowMs, limit, windowMs);
+    if (decision.allowed) this.apply({ kind: "rate", userId, operation, revision: 0, value: times });
+    return decision;
   }
 
   async commit(writes: readonly StoreWrite[]): Promise<boolean> {

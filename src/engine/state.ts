@@ -8,7 +8,7 @@ import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js"
 import type { LimitsConfig } from "../protocol/limits.js";
 import { OPERATION_CLASSES, type OperationClass } from "../protocol/requests.js";
 import type { UserDirectory } from "./directory.js";
-import { admit, type RateDecision } from "./rate-limiter.js";
+import type { RateDecision } from "./rate-limiter.js";
 import { transact, type PresenceStore, type StoreWrite, type UserRecord } from "./store.js";
 import { statusOf, UserState } from "./user-state.js";
 
@@ -75,14 +75,9 @@ export class PresenceState {
   }
 
   /** Counts a request against the user's window of that class if the budget allows (rule 9). */
-  async tryAcquire(userId: string, operation: OperationClass, nowMs: number): Promise<RateDecision> {
+  tryAcquire(userId: string, operation: OperationClass, nowMs: number): Promise<RateDecision> {
     const { rateLimitRequests, rateLimitWindowMs } = this.config.limits;
-    return transact<RateDecision>(this.store, async () => {
-      const [cell] = await this.store.readRateWindows(userId, [operation]);
-      const { decision, times } = admit(cell?.value ?? [], nowMs, rateLimitRequests, rateLimitWindowMs);
-      if (!decision.allowed) return { writes: [], result: decision };
-      return { writes: [{ kind: "rate", userId, operation, revision: cell?.revision ?? 0, value: times }], result: decision };
-    });
+    return this.store.acquire(userId, operation, nowMs, rateLimitRequests, rateLimitWindowMs);
   }
 
   /**

@@ -14,8 +14,8 @@
 // progresses: retries need no backoff, only a bound.
 //
 // Round trips per operation (reads of independent keys are one pipeline):
-//   query (self or 500 others)  1 read of every record (MGET)
-//   rate-limited operation      +2: the window, then its commit
+//   query (self or 500 others)  1 read of every record (MGET), sent with the rate limit's
+//   rate-limited operation      +1: the window's atomic count (acquire)
 //   login / set status / loss   2: the record, then its commit (+2 to notify)
 //   subscribe                   4: existence, the list, its commit, the snapshot
 //   unsubscribe                 2: the list, then its commit
@@ -26,6 +26,7 @@
 import type { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";
 import type { OperationClass } from "../protocol/requests.js";
 import type { AppConfig } from "./config.js";
+import type { RateDecision } from "./rate-limiter.js";
 
 /** The name the transport gives one connection; unique within its node. */
 export type ConnectionId = string;
@@ -86,6 +87,14 @@ export interface PresenceStore {
   /** Who subscribes each of the given users, in argument order (the store keeps this index with the lists). */
   subscribersOf(userIds: readonly string[]): Promise<string[][]>;
   readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]>;
+  /**
+   * Counts a request at `nowMs` against the user's window of `operation` if
+   * fewer than `limit` were accepted in the last `windowMs` (rule 9, the
+   * sliding log of `admit`), atomically: one round trip, the window shared by
+   * every node. The rule is this one sliding log; a store that runs it
+   * elsewhere (a Redis script) runs the same rate-limit rule tests.
+   */
+  acquire(userId: string, operation: OperationClass, nowMs: number, limit: number, windowMs: number): Promise<RateDecision>;
   /** Applies every write, or none if any cell moved since it was read; resolves whether it applied. */
   commit(writes: readonly StoreWrite[]): Promise<boolean>;
   /** The switches last written by any node; empty before the first write. */

@@ -48,6 +48,7 @@ class ScriptedStore implements PresenceStore {
   readSubscriptions = (userId: string) => this.call(() => this.inner.readSubscriptions(userId));
   subscribersOf = (userIds: readonly string[]) => this.call(() => this.inner.subscribersOf(userIds));
   readRateWindows = (userId: string, operations: Parameters<PresenceStore["readRateWindows"]>[1]) => this.call(() => this.inner.readRateWindows(userId, operations));
+  acquire = (...args: Parameters<PresenceStore["acquire"]>) => this.call(() => this.inner.acquire(...args));
   readSettings = () => this.call(() => this.inner.readSettings());
   writeSettings = (switches: Parameters<PresenceStore["writeSettings"]>[0]) => this.call(() => this.inner.writeSettings(switches));
   commit = (writes: readonly StoreWrite[]) =>
