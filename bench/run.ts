@@ -86,7 +86,8 @@ async function generatePbf(): Promise<void> {
   const { compileRaw } = (await import("pbf/compile" as string)) as { compileRaw: (schema: unknown) => string };
   const body = ["errors", "status", "operations"]
     .map((name) => fs.readFileSync(path.join(repoDir, "proto/presence/v1", `${name}.proto`), "utf8"))
-    .map((text) => text.replace(/^(syntax|package|import)\b[^\n]*$/gm, ""))
+    // One schema from three files: their headers and file options (each file has the same) go.
+    .map((text) => text.replace(/^(syntax|package|import|option)\b[^\n]*$/gm, ""))
     .join("\n");
   const code = compileRaw(parseSchema(`syntax = "proto3";\npackage presence.v1;\n${body}`));
   fs.writeFileSync(path.join(generatedDir, "pbf-presence.js"), code);

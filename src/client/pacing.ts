@@ -26,20 +26,24 @@ export class Pacer {
     for (const budget of Object.values(this.budgets)) budget.configure(requests, windowMs);
   }
 
-  /** Runs `call` within the budget of `operation`; a call of no operation class is never paced or retried. */
+  /**
+   * Runs `call` within the budget of `operation` (a call of no operation class
+   * is not paced); a refusal whose action is "retry after" (a rate limit, a
+   * node shedding load or without its store) is sent again once that time has passed.
+   */
   async run<T>(operation: OperationClass | undefined, call: () => Promise<T>): Promise<T> {
-    if (operation === undefined) return call();
-    const budget = this.budgets[operation];
+    const budget = operation === undefined ? undefined : this.budgets[operation];
     for (let attempt = 0; ; attempt++) {
-      const delay = budget.delayMs(Date.now());
+      const delay = budget?.delayMs(Date.now()) ?? 0;
       if (delay > 0) await sleep(delay);
-      budget.record(Date.now());
+      budget?.record(Date.now());
       try {
         return await call();
       } catch (error) {
         const retryAfter = error instanceof PresenceRequestError && clientActionFor(error.code, "request") === "retry-after";
         if (!retryAfter || attempt >= this.retries) throw error;
-        budget.blockUntil(Date.now() + error.retryAfterMs);
+        if (budget) budget.blockUntil(Date.now() + error.retryAfterMs);
+        else await sleep(error.retryAfterMs);
       }
     }
   }
