@@ -1,13 +1,17 @@
 // Convergence of the SDK's view, a property over real sockets: clients of the reference server
 // change their statuses, lose their links, leave and come back, and the server restarts; once
 // things are quiet, every client's latest status of every user it watches (itself, its
-// subscriptions, its friends) is the server's.
+// subscriptions, its friends) is the server's. Against one server, and against three nodes on one
+// Redis behind a balancer that sends every new connection to the next node, so each reconnection
+// lands on another node and a restart is one node's.
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { PresenceClient } from "../../src/client/index.js";
-import type { PresenceServer } from "../../src/server/server.js";
+import { startLocalRedis } from "../../scripts/local-redis.js";
+import type { PresenceServer, ServerOptions } from "../../src/server/server.js";
+import { startBalancer } from "../support/balancer.js";
 import { eventually, sdkClient, startServer } from "../e2e/harness.js";
 
 const USERS = ["u0", "u1", "u2"];
@@ -46,15 +50,69 @@ function comparable(status: UserStatus | undefined): string {
   return `${status.statusType} "${status.customStatus}" [${devices}] v${status.version}`;
 }
 
-describe("the SDK's view", () => {
+/** What the clients connect to: its URL, the truth to compare with, and a restart. */
+interface Deployment {
+  readonly url: string;
+  /** Any node: in a cluster every node answers for every user. */
+  readonly server: PresenceServer;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One server; a restart starts it afresh on the same port (its state is gone, a new epoch). */
+async function oneServer(options: ServerOptions): Promise<Deployment> {
+  let server = await startServer(options);
+  const port = server.port;
+  return {
+    url: server.url,
+    get server() {
+      return server;
+    },
+    async restart() {
+      await server.close();
+      server = await startServer({ ...options, port });
+    },
+    close: () => server.close(),
+  };
+}
+
+let clusters = 0;
+/** Three nodes on one Redis behind a round-robin balancer; a restart replaces the oldest node by a new one. */
+async function threeNodes(options: ServerOptions, redisUrl: string): Promise<Deployment> {
+  const clusterOptions = { ...options, redisUrl, leaseTtlMs: 1000, clusterKeyPrefix: `conv${++clusters}:` };
+  const nodes: PresenceServer[] = [];
+  for (let i = 0; i < 3; i++) nodes.push(await startServer(clusterOptions));
+  const balancer = await startBalancer(() => nodes.map((node) => node.port));
+  return {
+    url: `ws://127.0.0.1:${balancer.port}/presence`,
+    get server() {
+      return nodes[nodes.length - 1]!;
+    },
+    async restart() {
+      await nodes.shift()!.close();
+      nodes.push(await startServer(clusterOptions));
+    },
+    async close() {
+      await balancer.close();
+      for (const node of nodes) await node.close();
+    },
+  };
+}
+
+const redis = await startLocalRedis();
+afterAll(() => redis.stop());
+const TOPOLOGIES = [
+  { name: "one server", deploy: oneServer, runs: 40 },
+  { name: "three nodes on Redis, reconnections landing on other nodes", deploy: (options: ServerOptions) => threeNodes(options, redis.url), runs: 15 },
+];
+
+describe.each(TOPOLOGIES)("the SDK's view, $name", ({ deploy, runs }) => {
   it("converges to the server's after changes, lost links, leaving, returning and restarts", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ friends, subscriptions, actions }) => {
         const friendLists: Record<string, string[]> = Object.fromEntries(USERS.map((id) => [id, []]));
         for (const [a, b] of friends) friendLists[USERS[a]!]!.push(USERS[b]!);
-        const start = (port = 0) => startServer({ port, users: USERS, friends: friendLists, app: { friendAutoNotify: true } });
-        let server: PresenceServer = await start();
-        const port = server.port;
+        const deployment = await deploy({ users: USERS, friends: friendLists, app: { friendAutoNotify: true } });
         const sockets = new Map<string, WebSocket>();
         const clients = USERS.map((id) => {
           class TrackedSocket extends WebSocket {
@@ -63,7 +121,7 @@ describe("the SDK's view", () => {
               sockets.set(id, this);
             }
           }
-          return sdkClient(server, id, { deviceId: `${id}-d`, webSocket: TrackedSocket, reconnect: { initialDelayMs: 5, maxDelayMs: 40 }, random: () => 0.5 });
+          return sdkClient(deployment.server, id, { url: deployment.url, deviceId: `${id}-d`, webSocket: TrackedSocket, reconnect: { initialDelayMs: 5, maxDelayMs: 40 }, random: () => 0.5 });
         });
         const away = new Set<number>();
         const settled: Promise<unknown>[] = [];
@@ -93,8 +151,7 @@ describe("the SDK's view", () => {
                 break;
               case "restart":
                 await allBack();
-                await server.close();
-                server = await start(port);
+                await deployment.restart();
                 break;
             }
           }
@@ -106,7 +163,7 @@ describe("the SDK's view", () => {
               if (away.has(i)) continue;
               const watched = new Set([USERS[i]!, ...client.subscribedUserIds, ...friendLists[USERS[i]!]!, ...USERS.filter((id) => friendLists[id]!.includes(USERS[i]!))]);
               for (const id of watched) {
-                const [seen, truth] = [comparable(client.latestStatus(id)), comparable(await server.engine.statusOf(id))];
+                const [seen, truth] = [comparable(client.latestStatus(id)), comparable(await deployment.server.engine.statusOf(id))];
                 if (seen !== truth) differences.push(`${USERS[i]} sees ${id} as ${seen}; the server: ${truth}`);
               }
             }
@@ -118,10 +175,10 @@ describe("the SDK's view", () => {
           expect(converged).toBe(true);
         } finally {
           for (const client of clients) client.close();
-          await server.close();
+          await deployment.close();
         }
       }),
-      { numRuns: 40 },
+      { numRuns: runs },
     );
   }, 240_000);
 });

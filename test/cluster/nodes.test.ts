@@ -1,12 +1,12 @@
 // Three server nodes and one real redis-server, in this process: clients on
 // different nodes see one presence world, as with one server.
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { PresenceServer, ServerOptions } from "../../src/server/server.js";
 import { startLocalRedis, type LocalRedis } from "../../scripts/local-redis.js";
+import { startBalancer } from "../support/balancer.js";
 import { errorOf, eventually, RawPeer, sdkClient, startServer } from "../e2e/harness.js";
 
 let redis: LocalRedis;
@@ -162,7 +162,8 @@ describe("three nodes on one Redis", () => {
 describe("a client behind a load balancer", () => {
   it("reconnects to another node when its node shuts down, subscribes again there, and ends with the server's view", async () => {
     const [a, b, c] = await cluster(3);
-    const balancer = await startBalancer(a!.port);
+    let target = a!.port;
+    const balancer = await startBalancer(() => [target]);
     cleanups.push(() => balancer.close());
     const bob = await peer(c!, "bob");
     const client = sdkClient(a!, "alice", { url: `ws://127.0.0.1:${balancer.port}/presence`, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
@@ -175,7 +176,7 @@ describe("a client behind a load balancer", () => {
 
     const states: string[] = [];
     client.onStateChanged((state) => states.push(state));
-    balancer.target = b!.port;
+    target = b!.port;
     await a!.close();
     await eventually(() => (states.includes("reconnecting") && client.state === "online" ? true : undefined), 10_000, "the client back online");
     await eventually(async () => ((await b!.engine.statusOf("alice"))?.onlineDevices.length === 1 && (await b!.engine.subscriptionsOf("alice")).includes("bob") ? true : undefined), 10_000, "alice back on node b, subscribed");
@@ -185,30 +186,3 @@ describe("a client behind a load balancer", () => {
     expect(seen.get("bob")).toMatchObject({ ...(await b!.engine.statusOf("bob")) });
   });
 });
-
-/** A TCP balancer on loopback that sends each new connection to `target`. */
-async function startBalancer(target: number): Promise<{ port: number; target: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const balancer = {
-    port: 0,
-    target,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  const server = createServer((inbound) => {
-    const outbound = connect(balancer.target, "127.0.0.1");
-    for (const socket of [inbound, outbound]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => undefined);
-    }
-    inbound.pipe(outbound).pipe(inbound);
-    inbound.on("close", () => outbound.destroy());
-    outbound.on("close", () => inbound.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  balancer.port = (server.address() as AddressInfo).port;
-  return balancer;
-}
