@@ -219,11 +219,6 @@ export class RedisPresenceStore implements PresenceStore {
     await this.call(() => this.redis.eval(SETTLE_RETENTIONS, 1, this.keys.retention, nowMs, ...userIds));
   }
 
-  /** Redis answers; used by health checks. */
-  get reachable(): boolean {
-    return this.redis.status === "ready";
-  }
-
   private async beforeCommit(writes: readonly StoreWrite[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const write of writes) {
