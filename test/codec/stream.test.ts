@@ -4,6 +4,7 @@ import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { DecodeError, EncodeError } from "../../src/codec/errors.js";
+import { concatBytes } from "../../src/codec/byte-parts.js";
 import { encodeMessage } from "../../src/codec/messages.js";
 import { DelimitedSplitter, encodeDelimited, encodeDelimitedFrame, FrameStreamDecoder } from "../../src/codec/stream.js";
 
@@ -19,16 +20,6 @@ function kindThrownBy(fn: () => unknown): string {
     return (error as DecodeError).kind;
   }
   throw new Error("expected a DecodeError");
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 describe("encodeDelimited", () => {
@@ -47,7 +38,7 @@ describe("encodeDelimited", () => {
 
 describe("FrameStreamDecoder", () => {
   it("decodes frames split one byte at a time", () => {
-    const bytes = concat(delimitedPing(1), delimitedPing(2), encodeDelimited(new Uint8Array(0)));
+    const bytes = concatBytes([delimitedPing(1), delimitedPing(2), encodeDelimited(new Uint8Array(0))]);
     const decoder = new FrameStreamDecoder();
     const frames: Frame[] = [];
     for (const byte of bytes) {
@@ -102,7 +93,7 @@ describe("FrameStreamDecoder", () => {
 
   it("returns the frames completed before a failure, with the failure", () => {
     const decoder = new FrameStreamDecoder({ maxFrameBytes: 100 });
-    const result = decoder.push(concat(delimitedPing(1), delimitedPing(2), Uint8Array.of(0x7f)));
+    const result = decoder.push(concatBytes([delimitedPing(1), delimitedPing(2), Uint8Array.of(0x7f)]));
     expect(result.items).toEqual([ping(1), ping(2)]);
     expect(result.error?.kind).toBe("frame-too-large");
   });
@@ -110,7 +101,7 @@ describe("FrameStreamDecoder", () => {
   it("returns the frames before a malformed payload, and the payload's own error kind", () => {
     const decoder = new FrameStreamDecoder();
     const malformed = encodeDelimited(Uint8Array.of(0x0f)); // wire type 7
-    const result = decoder.push(concat(delimitedPing(1), malformed, delimitedPing(2)));
+    const result = decoder.push(concatBytes([delimitedPing(1), malformed, delimitedPing(2)]));
     expect(result.items).toEqual([ping(1)]);
     expect(result.error?.kind).toBe("bad-wire-type");
   });
@@ -137,7 +128,7 @@ describe("FrameStreamDecoder", () => {
 describe("DelimitedSplitter", () => {
   it("returns owned copies of the payloads and reports the bytes still pending", () => {
     const splitter = new DelimitedSplitter();
-    const chunk = concat(encodeDelimited(Uint8Array.of(1, 2, 3)), Uint8Array.of(5, 9));
+    const chunk = concatBytes([encodeDelimited(Uint8Array.of(1, 2, 3)), Uint8Array.of(5, 9)]);
     const result = splitter.push(chunk);
     expect(result.items.map((item) => Array.from(item))).toEqual([[1, 2, 3]]);
     expect(splitter.pendingBytes).toBe(2);
