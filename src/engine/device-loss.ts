@@ -2,7 +2,7 @@
 // one: the user goes OFFLINE (UNLOGINED after a logout) and the subscription
 // list is kept for `subscriptionRetentionMs`, then cleared by a retention
 // timer (the deadline itself is in the store, for a node that dies first).
-import type { StatusChangeReason } from "../../generated/ts-proto/presence/v1/status.js";
+import { StatusChangeReason } from "../../generated/ts-proto/presence/v1/status.js";
 import type { EventScope } from "./effects.js";
 import { nowMs, userLane, type Connection, type EngineNode } from "./node.js";
 import type { UserState } from "./user-state.js";
@@ -26,6 +26,25 @@ export async function removeDevices(node: EngineNode, scope: EventScope, userId:
   if (!record) return;
   scope.changes.set(userId, { record, answered: undefined });
   if (record.devices.length === 0) scheduleRetention(node, userId);
+}
+
+/**
+ * Removes the devices of all these connections, lost together (the node shuts down): one change
+ * per user, each committed on its own so one failure (reported) leaves the others' changes to notify.
+ */
+export async function loseAll(node: EngineNode, scope: EventScope, connections: Iterable<Connection>): Promise<void> {
+  const byUser = new Map<string, Set<string>>();
+  for (const { userId, id } of connections) {
+    if (userId === undefined) continue;
+    const ids = byUser.get(userId);
+    if (ids) ids.add(id);
+    else byUser.set(userId, new Set([id]));
+  }
+  const reason = StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED;
+  const removals = [...byUser].map(([userId, ids]) =>
+    removeDevices(node, scope, userId, reason, (user) => user.removeDevices((d) => d.nodeId === node.nodeId && ids.has(d.connectionId), reason)).catch(node.onError),
+  );
+  await Promise.all(removals);
 }
 
 /** Clears a subscriber's list if its retention deadline (kept in the store) has passed. */

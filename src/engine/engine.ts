@@ -16,7 +16,7 @@ import type { LimitsConfig } from "../protocol/limits.js";
 import type { Clock, Timers } from "./clock.js";
 import { resolveAppConfig, type AppConfig, type AppConfigInput, type AppSwitches } from "./config.js";
 import * as cluster from "./cluster-calls.js";
-import { expireRetention, loseDevice } from "./device-loss.js";
+import { expireRetention, loseAll, loseDevice } from "./device-loss.js";
 import { InMemoryFriends, InMemoryUserDirectory, type FriendsSource, type UserDirectory } from "./directory.js";
 import { dispatch } from "./dispatch.js";
 import { EffectDelivery, EventScope, type EffectSink, type EngineEffect } from "./effects.js";
@@ -80,12 +80,14 @@ export class PresenceEngine {
       onError,
       nodeId: options.nodeId ?? "local",
       relay: options.relay ?? (() => undefined),
+      relays: options.relay !== undefined,
       lanes: new Lanes(),
       delivery: new EffectDelivery(options.sink, onError),
       connections: new Map(),
       retentionTimers: new Map(),
       delivered: new Map(),
       nextDeviceNumber: 1,
+      closing: false,
       event: (connection, run, lanes) => this.event(connection, run, lanes),
     };
   }
@@ -94,6 +96,7 @@ export class PresenceEngine {
 
   /** A transport connection opened. It must log in within `loginTimeoutMs`. */
   connect(connectionId: ConnectionId): void {
+    if (this.node.closing) throw new EngineError("the engine has shut down");
     if (this.node.connections.has(connectionId)) throw new EngineError(`connection ${connectionId} is already open`);
     const connection: Connection = { id: connectionId, userId: undefined, device: undefined, laneUser: undefined, lastReceivedMs: nowMs(this.node), timer: undefined, closed: false };
     openConnection(this.node, connection);
@@ -122,6 +125,27 @@ export class PresenceEngine {
       forget(this.node, connection);
       await loseDevice(this.node, scope, connection, StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED);
     });
+  }
+
+  /**
+   * The node goes away with every connection it holds, which the transport
+   * closes itself: nothing more goes to any of them, their devices leave the
+   * store (one change per user, reason CONNECTION_CLOSED) in one event behind
+   * the events already queued for them, and the changes are told to the
+   * receivers on other nodes only. Resolves once that event ended (never
+   * rejects); afterwards `connect` throws.
+   */
+  shutDown(): Promise<void> {
+    const node = this.node;
+    node.closing = true;
+    const connections = [...node.connections.values()];
+    const lanes = new Set<string>();
+    for (const connection of connections) {
+      forget(node, connection);
+      node.delivery.gone(connection.id);
+      for (const lane of laneNames(connection)) lanes.add(lane);
+    }
+    return this.event(undefined, (scope) => loseAll(node, scope, connections), [...lanes]);
   }
 
   /** Changes the plan or a switch; applies from the next event on, and resolves once stored. Subscription lists are kept. */
@@ -251,13 +275,14 @@ export class PresenceEngine {
       try {
         if (connection?.closed) return;
         await run(scope);
-        // Most requests change nothing: no notification pass, not even an empty one.
-        if (scope.changes.size > 0) {
-          const { local, remote } = await collectNotifications(node.config, node.state.store, node.friends, node.nodeId, scope.changes);
+        // Most requests change nothing: no notification pass, not even an empty one. A node shutting
+        // down tells other nodes' connections only, so without a relay it has nobody to tell.
+        if (scope.changes.size > 0 && (!node.closing || node.relays)) {
+          const { local, remote } = await collectNotifications(node.config, node.state.store, node.friends, node.nodeId, scope.changes, !node.closing);
           notify(node, scope, local);
           for (const [nodeId, outbox] of remote) node.relay(nodeId, { outbox, replaced: [], kicked: [] });
-          for (const [userId, { record }] of scope.changes) for (const listener of this.changeListeners) listener(statusOf(userId, record, node.state.store.epoch));
         }
+        for (const [userId, { record }] of scope.changes) for (const listener of this.changeListeners) listener(statusOf(userId, record, node.state.store.epoch));
       } catch (error) {
         node.onError(error);
         scope.failed(error);

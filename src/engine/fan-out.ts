@@ -26,13 +26,17 @@ export interface Notifications {
   remote: Map<string, Outbox>;
 }
 
-/** Two reads at most, none without receivers; `changes` is not empty. */
+/**
+ * Two reads at most, none without receivers; `changes` is not empty. Without `local`, this node's
+ * connections are left out (a node shutting down has none left to tell).
+ */
 export async function collectNotifications(
   config: AppConfig,
   store: PresenceStore,
   friends: FriendsSource,
   nodeId: string,
   changes: ReadonlyMap<string, Change>,
+  local = true,
 ): Promise<Notifications> {
   const changed = [...changes.values()];
   const subscribersEntitled = config.plan === "premium" && config.featureEnabled;
@@ -56,7 +60,7 @@ export async function collectNotifications(
     if (device.nodeId !== nodeId) {
       outbox = notifications.remote.get(device.nodeId) ?? new Map();
       notifications.remote.set(device.nodeId, outbox);
-    }
+    } else if (!local) return;
     const statuses = outbox.get(device.connectionId);
     if (statuses) statuses.push(status);
     else outbox.set(device.connectionId, [status]);

@@ -58,6 +58,8 @@ export interface EngineNode {
   /** This node's name in device records. */
   readonly nodeId: string;
   readonly relay: (nodeId: string, relayed: Relayed) => void;
+  /** Whether the engine was given a relay: without one, no other node's connection can be reached. */
+  readonly relays: boolean;
   readonly lanes: Lanes;
   /** Hands effects to the transport. */
   readonly delivery: EffectDelivery;
@@ -67,6 +69,8 @@ export interface EngineNode {
   readonly delivered: Map<string, bigint>;
   /** Numbers the device ids of logins that sent none. */
   nextDeviceNumber: number;
+  /** Set when the node shuts down: none of its connections remains to be told anything. */
+  closing: boolean;
   readonly event: RunEvent;
 }
 
