@@ -15,6 +15,8 @@ import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
 import type { WriteBatch } from "./write-batch.js";
 
+const EMPTY = new Uint8Array(0);
+
 export interface ConnectionContext {
   engine: PresenceEngine;
   frameEncoder: Pick<FrameEncoder, "encode">;
@@ -70,9 +72,18 @@ export class Connection {
     this.socket.close(closeCodeFor(effect.code), ErrorCode[effect.code]);
   }
 
-  /** Tells the client the server is going away, then closes. */
+  /**
+   * Tells the client the server is going away and closes, without telling the engine (the server
+   * tells it of every connection at once). The socket ends as soon as the Error and the close frame
+   * reached the kernel: waiting for every client's closing handshake would keep a node busy for seconds.
+   */
   shutDown(): void {
-    this.closeWithError(ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down", CLOSE_CODES.goingAway, "shutting down");
+    this.sendLast(errorFrame(0, ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down"));
+    this.end();
+    this.socket.close(CLOSE_CODES.goingAway, "shutting down");
+    // An empty write's callback runs once everything written before it left the process. The socket
+    // is destroyed after the callback returns: destroyed inside it, Node builds an error for nobody.
+    if (this.tcp && !this.tcp.destroyed) this.tcp.write(EMPTY, () => process.nextTick(() => this.socket.terminate()));
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -119,10 +130,14 @@ export class Connection {
 
   // The last frame goes out whatever the client's backlog: the connection ends either way.
   private closeWithError(code: ErrorCode, message: string, closeCode: number, reason: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.write(errorFrame(0, code, message));
+    this.sendLast(errorFrame(0, code, message));
     this.end();
     this.socket.close(closeCode, reason);
     void this.context.engine.disconnect(this.id);
+  }
+
+  private sendLast(frame: Frame): void {
+    if (this.socket.readyState === this.socket.OPEN) this.write(frame);
   }
 
   private write(frame: Frame): void {
