@@ -168,6 +168,10 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       shedder?.stop();
       logger.log("info", "shutting down", { connections: connections.size });
       const started = performance.now();
+      // Sockets whose client does not read its last frames are cut 2 s after the shutdown began.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, 2000);
       for (const connection of [...connections.values()]) connection.shutDown();
       const told = performance.now();
       // One event for every loss; it and the events before it end (they may schedule timers) before the timers stop.
@@ -178,6 +182,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       admin?.close();
       await cluster?.close();
       await closeServer(wss, http);
+      clearTimeout(cut);
       const ms = (from: number, to: number) => Math.round(to - from);
       logger.log("info", "stopped", { closeMs: ms(started, told), lossesMs: ms(told, lost), serversMs: ms(lost, performance.now()) });
     },
@@ -210,11 +215,6 @@ function listen(http: Server, port: number, host: string): Promise<void> {
 }
 
 async function closeServer(wss: WebSocketServer, http: Server): Promise<void> {
-  // Sockets that do not finish the closing handshake in time are cut.
-  const deadline = setTimeout(() => {
-    for (const client of wss.clients) client.terminate();
-  }, 2000);
   await new Promise<void>((resolve) => wss.close(() => resolve()));
   await new Promise<void>((resolve) => http.close(() => resolve()));
-  clearTimeout(deadline);
 }
