@@ -295,7 +295,7 @@ async function main(): Promise<void> {
   const final = await stats();
   // The server shuts down while the generators still hold every connection: a shutdown as in production.
   const profileFile = flags.profile ? path.join(path.dirname(outFile), "load-shutdown.cpuprofile") : undefined;
-  const stopped = server ? await server.rpc.call<{ shutdownMs: number; profile?: ProfileLine[] }>("stop", { profileFile }, 60_000) : undefined;
+  const stopped = server ? await server.rpc.call<{ shutdownMs: number; shutdownCpuMs: number; phasesMs?: Record<string, number>; profile?: ProfileLine[] }>("stop", { profileFile }, 60_000) : undefined;
   await Promise.all(gens.map((g) => g.call("stop", null, 30_000).catch(() => undefined)));
 
   const passing = steps.filter((s) => s.pass);
@@ -332,6 +332,8 @@ async function main(): Promise<void> {
       ? {
           rss_bytes_at_end: final?.rssBytes,
           shutdown_ms_with_connections_held: stopped ? round(stopped.shutdownMs) : null,
+          shutdown_cpu_ms: stopped ? round(stopped.shutdownCpuMs) : null,
+          shutdown_phases_ms: stopped?.phasesMs ?? null,
           ...(stopped?.profile ? { shutdown_profile_top: stopped.profile } : {}),
           last_log_lines: server.log,
         }

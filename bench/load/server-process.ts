@@ -11,7 +11,18 @@ import { StepProfiler } from "./profile.js";
 import { cpuUs, serveRpc } from "./rpc.js";
 
 const config = loadServerConfig();
-const server = await startPresenceServer({ ...config, logger: jsonLogger(config.logLevel, (line) => process.stderr.write(line)) });
+const logger = jsonLogger(config.logLevel, (line) => process.stderr.write(line));
+/** The phases of the shutdown, as the server's "stopped" line gives them. */
+let shutdownPhases: Record<string, unknown> | undefined;
+const server = await startPresenceServer({
+  ...config,
+  logger: {
+    log(level, message, fields) {
+      if (message === "stopped") shutdownPhases = fields;
+      logger.log(level, message, fields);
+    },
+  },
+});
 // How late the event loop ran since the last `stats` (the timers' lateness), at 10 ms resolution.
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
@@ -53,11 +64,13 @@ serveRpc({
     const shutdownProfiler = args.profileFile === undefined ? undefined : new StepProfiler();
     await shutdownProfiler?.start();
     const start = performance.now();
+    const startCpuUs = cpuUs();
     await server.close();
     const shutdownMs = performance.now() - start;
+    const shutdownCpuMs = (cpuUs() - startCpuUs) / 1000;
     const profile = await shutdownProfiler?.stop(args.profileFile!);
     setTimeout(() => process.exit(0), 50).unref();
-    return { shutdownMs, profile };
+    return { shutdownMs, shutdownCpuMs, phasesMs: shutdownPhases, profile };
   },
 });
 process.send?.({ listening: server.url, pid: process.pid });
