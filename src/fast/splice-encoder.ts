@@ -52,23 +52,29 @@ export class SplicedStatusEncoder {
 
   /**
    * The notification Frames (request id 0) carrying `statuses` in order, as few
-   * as `maxFrameBytes` allows: each its own copy of the body tag, the length and
-   * the statuses' cached entries, concatenated. Throws EncodeError when one
-   * status alone does not fit.
+   * as the rules allow: a frame ends where the next status would pass
+   * `maxFrameBytes` or name a user the frame already holds (a user appears at
+   * most once per notification). Each frame is its own copy of the body tag,
+   * the length and the statuses' cached entries, concatenated. Throws
+   * EncodeError when one status alone does not fit.
    */
   userStatusChangedFrames(statuses: readonly UserStatus[], maxFrameBytes: number): Uint8Array[] {
     const frames: Uint8Array[] = [];
     const entries = statuses.map((status) => this.cache.entryFor(status));
+    const users = new Set<string>();
     let first = 0;
     let bodyBytes = 0;
     for (let i = 0; i < entries.length; i++) {
       const length = entries[i]!.length;
       if (notificationBytes(length) > maxFrameBytes) throw new EncodeError(`a status entry of ${length} bytes exceeds frames of ${maxFrameBytes}`);
-      if (i > first && notificationBytes(bodyBytes + length) > maxFrameBytes) {
+      const userId = statuses[i]!.userId;
+      if (i > first && (users.has(userId) || notificationBytes(bodyBytes + length) > maxFrameBytes)) {
         frames.push(spliceNotification(entries, first, i, bodyBytes));
+        users.clear();
         first = i;
         bodyBytes = 0;
       }
+      users.add(userId);
       bodyBytes += length;
     }
     if (entries.length > first) frames.push(spliceNotification(entries, first, entries.length, bodyBytes));

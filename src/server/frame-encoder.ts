@@ -56,8 +56,9 @@ export class FrameEncoder {
   }
 
   /**
-   * A connection's pending notifications in as few frames as `maxFrameBytes`
-   * allows (one, unless they pass it), statuses in order: a lone status takes
+   * A connection's pending notifications in as few frames as the rules allow
+   * (one, unless they pass `maxFrameBytes` or a user changed twice), statuses
+   * in order: a lone status takes
    * the bytes shared by every receiver of its change, more are spliced from
    * their cached entries.
    */

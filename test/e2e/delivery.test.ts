@@ -44,30 +44,38 @@ async function metric(on: PresenceServer, name: string): Promise<number> {
   return Number(line.split(" ")[1]);
 }
 
-it("sends a connection the changes of one turn as one frame, spliced, decoding to the statuses separate frames carried", async () => {
+it("sends a connection the changes of one turn in one frame, a user at most once per frame, spliced, carrying what separate frames did", async () => {
   const s = await server({ app: { limits: { rateLimitRequests: 100_000 } } });
-  const writer = await peer(s, "w");
+  const writers = await Promise.all(["w0", "w1", "w2", "w3", "w4"].map((w) => peer(s, w)));
   const receiver = await peer(s, "r");
-  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
+  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w0", "w1", "w2", "w3", "w4"] } });
   let changed = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 30 }), async (customs) => {
+    fc.asyncProperty(fc.array(fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }), { minLength: 5, maxLength: 5 }), async (customs) => {
       const seenBefore = receiver.frames.length;
-      const answeredBefore = writer.frames.length;
-      // In one TCP write the requests arrive in one read: their events and notifications fall in one turn.
+      // Each writer's requests in one TCP write, all before the server's next poll: one turn reads them all.
       // Numbered: setting the same custom status again changes nothing.
-      const ids = writer.sendBurst(customs.map((custom) => ({ $case: "setSelfStatusRequest", value: { customStatus: `${changed++} ${custom}` } })));
-      const answers = await Promise.all(ids.map((id) => writer.response(id)));
-      const lastVersion = answerStatus(answers.at(-1)!).version;
-      await eventually(() => notificationsOf(receiver.frames.slice(seenBefore)).flatMap(statusesOf).find((st) => st.version === lastVersion), 5000, "the last change");
+      const ids = writers.map((w, i) => w.sendBurst(customs[i]!.map((custom) => ({ $case: "setSelfStatusRequest", value: { customStatus: `${changed++} ${custom}` } }))));
+      const answers = await Promise.all(writers.map((w, i) => Promise.all(ids[i]!.map((id) => w.response(id)))));
+      const expected = answers.map((list) => list.map(answerStatus));
+      const count = expected.flat().length;
+      const received = () => notificationsOf(receiver.frames.slice(seenBefore)).flatMap(statusesOf);
+      await eventually(() => (received().length >= count ? true : undefined), 5000, "every change");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
       const frames = notificationsOf(receiver.frames.slice(seenBefore));
       const messages = receiver.messages.slice(seenBefore);
-      expect(writer.frames.length - answeredBefore).toBe(customs.length);
-      // Separate frames would have carried each change's status, in order: the answers say which.
-      expect(frames).toHaveLength(1);
-      expect(frames[0]!.body?.$case === "userStatusChanged" && frames[0]!.body.value.statuses).toEqual(answers.map(answerStatus));
-      // The spliced bytes are exactly the generated codec's for the same frame.
-      expect(Buffer.from(messages[0]!).equals(Buffer.from(encodeFrame(frames[0]!)))).toBe(true);
+      // Separate frames would have carried each change's status, each writer's in order: the answers say which.
+      expect(received()).toHaveLength(count);
+      for (const [i, w] of ["w0", "w1", "w2", "w3", "w4"].entries()) expect(received().filter((st) => st.userId === w)).toEqual(expected[i]);
+      for (const [i, frame] of frames.entries()) {
+        const users = statusesOf(frame).map((st) => st.userId);
+        expect(new Set(users).size).toBe(users.length);
+        // A frame ends only where the next status's user is already in it.
+        if (i + 1 < frames.length) expect(users).toContain(statusesOf(frames[i + 1]!)[0]!.userId);
+        // The spliced bytes are exactly the generated codec's for the same frame.
+        expect(Buffer.from(messages[i]!).equals(Buffer.from(encodeFrame(frame)))).toBe(true);
+      }
     }),
     { numRuns: 15, endOnFailure: true },
   );
@@ -103,8 +111,10 @@ it("never reorders an answer and a notification of the same turn, and loses neit
         if (frame.requestId === 0) for (const status of statusesOf(frame)) notified = status.version;
         else expect(statusesOf(frame)[0]!.version).toBe(notified);
       }
-      // Merged: the burst's changes fall in one turn, as one frame, before or after the answers.
-      expect(notificationsOf(frames)).toHaveLength(1);
+      // One user's changes: one frame each (a user appears once per frame), all before or all after the answers.
+      expect(notificationsOf(frames)).toHaveLength(changes);
+      const positions = frames.flatMap((f, i) => (f.requestId === 0 ? [i] : []));
+      expect(positions.at(-1)! - positions[0]!).toBe(changes - 1);
     }),
     { numRuns: 15, endOnFailure: true },
   );

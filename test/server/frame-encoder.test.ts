@@ -68,10 +68,15 @@ it("still refuses a shared notification over a smaller maximum", () => {
   expect(() => encoder.encode(frame, 50)).toThrow(/exceeds 50/);
 });
 
-it("splices a connection's notifications into as few frames as the maximum allows, each the generated codec's bytes, statuses in order", () => {
+// A connection's pending statuses: users may repeat (one changed twice in a turn), each version newer.
+const pending = fc.array(fc.tuple(statusFrame, fc.nat(3)), { maxLength: 6 }).map((picks) => {
+  let version = 1n;
+  return picks.flatMap(([frame, user]) => frame.body.value.statuses.map((status) => ({ ...status, userId: `user-${user}`, version: version++ })));
+});
+
+it("splices a connection's notifications into as few frames as the maximum and one-user-per-frame allow, each the generated codec's bytes, statuses in order", () => {
   fc.assert(
-    fc.property(engineLike, fc.integer({ min: 64, max: 4096 }), (frame, maxFrameBytes) => {
-      const statuses = frame.body.value.statuses;
+    fc.property(pending, fc.integer({ min: 64, max: 4096 }), (statuses, maxFrameBytes) => {
       const encoder = new FrameEncoder(8);
       const separate = statuses.map((status) => encodeFrame({ requestId: 0, body: { $case: "userStatusChanged", value: { statuses: [status] } } }));
       if (separate.some((bytes) => bytes.length > maxFrameBytes)) {
@@ -87,11 +92,13 @@ it("splices a connection's notifications into as few frames as the maximum allow
         expect(f.requestId).toBe(0);
         expect(frames[i]).toEqual(encodeFrame(f));
         expect(frames[i]!.length).toBeLessThanOrEqual(maxFrameBytes);
-        // As few as the maximum allows: the next frame's first status would not have fitted in this one.
+        const users = statusesIn(f).map((status) => status.userId);
+        expect(new Set(users).size).toBe(users.length);
+        // As few as the rules allow: the next frame's first status would not have fitted in this one.
         const next = decoded[i + 1];
-        if (next?.body?.$case === "userStatusChanged" && f.body?.$case === "userStatusChanged") {
-          const joined = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [...f.body.value.statuses, next.body.value.statuses[0]!] } } };
-          expect(encodeFrame(joined).length).toBeGreaterThan(maxFrameBytes);
+        if (next) {
+          const joined = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [...statusesIn(f), statusesIn(next)[0]!] } } };
+          expect(users.includes(statusesIn(next)[0]!.userId) || encodeFrame(joined).length > maxFrameBytes).toBe(true);
         }
       }
       if (statuses.length === 0) expect(frames).toEqual([]);
