@@ -24,6 +24,7 @@ import { friendStatuses } from "./friend-statuses.js";
 import { Lanes } from "./lanes.js";
 import { InMemoryPresenceStore } from "./memory-store.js";
 import * as operations from "./operations.js";
+import { recipientIndexFor, type RecipientIndex } from "./recipient-index.js";
 import { PresenceState } from "./state.js";
 import type { ConnectionId, DeviceSession, PresenceStore } from "./store.js";
 import { statusOf, type UserState } from "./user-state.js";
@@ -105,6 +106,8 @@ export class PresenceEngine {
   /** The version of each user last notified to this node's connections: what a resynchronization compares with. */
   private readonly delivered = new Map<string, bigint>();
   private readonly changeListeners = new Set<(status: UserStatus) => void>();
+  /** Who receives each user's changes, over an in-memory store and friends; undefined over a shared store. */
+  private readonly recipients: RecipientIndex | undefined;
   private nextDeviceNumber = 1;
 
   constructor(options: PresenceEngineOptions) {
@@ -119,6 +122,7 @@ export class PresenceEngine {
     this.relay = options.relay ?? (() => undefined);
     const store = options.store ?? new InMemoryPresenceStore();
     this.state = new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), this.config);
+    this.recipients = recipientIndexFor(store, this.friends);
   }
 
   // ---- Host API ----------------------------------------------------------
@@ -361,7 +365,7 @@ export class PresenceEngine {
         await run(scope);
         // Most requests change nothing: no notification pass, not even an empty one.
         if (scope.changes.size > 0) {
-          const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes);
+          const { local, remote } = await collectNotifications(this.config, this.state.store, this.friends, this.nodeId, scope.changes, this.recipients);
           this.notify(scope, local);
           for (const [nodeId, outbox] of remote) this.relay(nodeId, { outbox, replaced: [], kicked: [] });
           for (const [userId, { record }] of scope.changes) for (const listener of this.changeListeners) listener(statusOf(userId, record, this.state.store.epoch));
