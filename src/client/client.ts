@@ -33,7 +33,6 @@ import { resolveOptions, type PresenceClientOptions, type ResolvedOptions } from
 import { Pacer } from "./pacing.js";
 import { chunkIds } from "./planner.js";
 import { PendingRequests } from "./requests.js";
-import { Resync } from "./resync.js";
 import { StatusStream } from "./status-stream.js";
 import { LatestStatuses } from "./versions.js";
 
@@ -59,7 +58,6 @@ export class PresenceClient {
   private readonly changeListeners = new Listeners<[ConnectionChange]>();
   private readonly errorListeners = new Listeners<[PresenceWireError]>();
   private readonly latest = new LatestStatuses();
-  private readonly resync: Resync;
   private relogin: Promise<LoginResponse> | undefined;
   private heldPushes: Frame[] | undefined;
   private readonly subscriptions = new Set<string>();
@@ -87,11 +85,6 @@ export class PresenceClient {
       },
     );
     this.pacer = new Pacer(SPEC_LIMITS.rateLimitRequests, SPEC_LIMITS.rateLimitWindowMs, rateLimitRetries);
-    this.resync = new Resync(
-      this.options.userId,
-      async (ids) => this.emitStatuses((await this.query(ids)).statuses),
-      (error) => this.log.write("debug", "re-query after a version gap failed", { error: String(error) }),
-    );
   }
 
   get state(): ConnectionState {
@@ -163,7 +156,6 @@ export class PresenceClient {
     return merged;
   }
 
-  // The query of getUserStatus, keeping nothing: a re-query after a version gap passes on what is newer.
   private async query(userIds: readonly string[]): Promise<GetUserStatusResponse> {
     const merged: GetUserStatusResponse = { statuses: [], errors: [] };
     let lastError: PresenceRequestError | undefined;
@@ -298,7 +290,6 @@ export class PresenceClient {
       const response = await this.requests.send({ $case: "loginRequest", value });
       this.adoptLimits(response.limits);
       this.lastLogin = response;
-      this.resync.reset();
       if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
       this.emitStatuses(response.friendStatuses);
       return response;
@@ -342,7 +333,8 @@ export class PresenceClient {
     }
     switch (frame.body?.$case) {
       case "userStatusChanged":
-        this.notified(frame.body.value.statuses);
+        // A version jump is normal (a server sends a client that falls behind the latest status of each user): the status is the user's whole state.
+        this.emitStatuses(frame.body.value.statuses);
         return;
       case "error": {
         const { code, message, retryAfterMs } = frame.body.value;
@@ -374,19 +366,5 @@ export class PresenceClient {
   private emitStatuses(statuses: readonly UserStatus[]): void {
     const fresh = this.latest.fresh(statuses);
     if (fresh.length > 0) this.statusListeners.emit(fresh);
-  }
-
-  // A notification that skips versions means a missed change: the users are queried again.
-  private notified(statuses: readonly UserStatus[]): void {
-    const fresh: UserStatus[] = [];
-    const gaps: string[] = [];
-    for (const status of statuses) {
-      const freshness = this.latest.remember(status);
-      if (freshness === "stale") continue;
-      fresh.push(status);
-      if (freshness === "gap") gaps.push(status.userId);
-    }
-    if (fresh.length > 0) this.statusListeners.emit(fresh);
-    if (gaps.length > 0) this.resync.request(gaps);
   }
 }

@@ -1,10 +1,9 @@
 // Ordering of status updates: the latest status seen per user. Answers and
 // notifications can cross, so a status older than the one kept is dropped;
 // versions count within an epoch, so a status of another epoch replaces it.
+// A version that jumps is normal (a server sends a client that falls behind
+// only the latest status of each user): every status is the user's whole state.
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
-
-/** What a status says about the one kept for its user. */
-export type Freshness = "stale" | "next" | "gap" | "first";
 
 export class LatestStatuses {
   private readonly statuses = new Map<string, UserStatus>();
@@ -14,20 +13,17 @@ export class LatestStatuses {
     return this.statuses.get(userId);
   }
 
-  /**
-   * Keeps `status` unless it is stale. "gap": newer by more than one version within the same epoch,
-   * so at least one change was missed; "first": nothing comparable was kept (unknown user, or a new epoch).
-   */
-  remember(status: UserStatus): Freshness {
+  /** Keeps `status` unless it is stale (an older or the same version of the epoch kept); returns whether it kept it. */
+  remember(status: UserStatus): boolean {
     const known = this.statuses.get(status.userId);
-    const freshness = compare(known, status);
-    if (freshness !== "stale") this.statuses.set(status.userId, status);
-    return freshness;
+    if (known && known.epoch === status.epoch && status.version <= known.version) return false;
+    this.statuses.set(status.userId, status);
+    return true;
   }
 
   /** The statuses that are not stale, each kept. */
   fresh(statuses: readonly UserStatus[]): UserStatus[] {
-    return statuses.filter((status) => this.remember(status) !== "stale");
+    return statuses.filter((status) => this.remember(status));
   }
 
   /**
@@ -44,8 +40,3 @@ export class LatestStatuses {
   }
 }
 
-function compare(known: UserStatus | undefined, status: UserStatus): Freshness {
-  if (!known || known.epoch !== status.epoch) return "first";
-  if (status.version <= known.version) return "stale";
-  return status.version === known.version + 1n ? "next" : "gap";
-}

@@ -51,16 +51,26 @@ export interface FriendsRegistry extends FriendsSource {
 /** Symmetric friendships held in memory. */
 export class InMemoryFriends implements FriendsRegistry {
   private readonly friends = new Map<string, Set<string>>();
+  private readonly observers: ((a: string, b: string, friends: boolean) => void)[] = [];
+
+  /** Tells `listener` of every friendship, then of every one made or ended (recipient-index.ts). */
+  observe(listener: (a: string, b: string, friends: boolean) => void): void {
+    for (const [a, set] of this.friends) for (const b of set) if (a < b) listener(a, b, true);
+    this.observers.push(listener);
+  }
 
   befriend(a: string, b: string): void {
-    if (a === b) return;
+    if (a === b || this.friends.get(a)?.has(b)) return;
     this.setOf(a).add(b);
     this.setOf(b).add(a);
+    for (const observer of this.observers) observer(a, b, true);
   }
 
   unfriend(a: string, b: string): void {
-    this.friends.get(a)?.delete(b);
+    if (!this.friends.get(a)?.has(b)) return;
+    this.friends.get(a)!.delete(b);
     this.friends.get(b)?.delete(a);
+    for (const observer of this.observers) observer(a, b, false);
   }
 
   friendsOf(userId: string): Iterable<string> {
@@ -76,6 +86,7 @@ export class InMemoryFriends implements FriendsRegistry {
   }
 
   replaceAll(pairs: readonly FriendPair[]): void {
+    for (const [a, set] of [...this.friends]) for (const b of [...set]) if (a < b) this.unfriend(a, b);
     this.friends.clear();
     this.befriendAll(pairs);
   }

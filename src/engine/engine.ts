@@ -26,6 +26,7 @@ import { InMemoryPresenceStore } from "./memory-store.js";
 import { laneNames, notify, nowMs, type Authenticate, type Connection, type EngineNode, type Relayed } from "./node.js";
 import * as operator from "./operator.js";
 import { forget, openConnection } from "./sessions.js";
+import { recipientIndexFor } from "./recipient-index.js";
 import { PresenceState } from "./state.js";
 import type { ConnectionId, PresenceStore } from "./store.js";
 import { statusOf } from "./user-state.js";
@@ -70,12 +71,13 @@ export class PresenceEngine {
     const config = resolveAppConfig(options.config);
     const onError = options.onError ?? (() => undefined);
     const store = options.store ?? new InMemoryPresenceStore();
+    const friends = options.friends ?? new InMemoryFriends();
     this.node = {
       config,
       clock: options.clock,
       timers: options.timers,
       state: new PresenceState(store, options.directory ?? new InMemoryUserDirectory(), config),
-      friends: options.friends ?? new InMemoryFriends(),
+      friends,
       authenticate: options.authenticate ?? (() => undefined),
       onError,
       nodeId: options.nodeId ?? "local",
@@ -86,6 +88,7 @@ export class PresenceEngine {
       connections: new Map(),
       retentionTimers: new Map(),
       delivered: new Map(),
+      recipients: recipientIndexFor(store, friends),
       nextDeviceNumber: 1,
       closing: false,
       event: (connection, run, lanes) => this.event(connection, run, lanes),
@@ -278,7 +281,7 @@ export class PresenceEngine {
         // Most requests change nothing: no notification pass, not even an empty one. A node shutting
         // down tells other nodes' connections only, so without a relay it has nobody to tell.
         if (scope.changes.size > 0 && (!node.closing || node.relays)) {
-          const { local, remote } = await collectNotifications(node.config, node.state.store, node.friends, node.nodeId, scope.changes, !node.closing);
+          const { local, remote } = await collectNotifications(node.config, node.state.store, node.friends, node.nodeId, scope.changes, !node.closing, node.recipients);
           notify(node, scope, local);
           for (const [nodeId, outbox] of remote) node.relay(nodeId, { outbox, replaced: [], kicked: [] });
         }

@@ -4,10 +4,13 @@
 // connection gets one notification per event with each user at most once.
 // Device records name the node holding each connection, so the node where a
 // change happened knows every receiver: its own it serves, the others' it
-// relays to their nodes, one message per node.
+// relays to their nodes, one message per node. Over an in-memory store the
+// receivers come from a RecipientIndex kept up to date as the data changes;
+// over a shared store, from two reads per event.
 import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { AppConfig } from "./config.js";
 import type { FriendsSource } from "./directory.js";
+import { AS_FRIEND, AS_SUBSCRIBER, type RecipientIndex } from "./recipient-index.js";
 import type { ConnectionId, DeviceSession, PresenceStore, UserRecord } from "./store.js";
 import { statusOf } from "./user-state.js";
 
@@ -27,8 +30,9 @@ export interface Notifications {
 }
 
 /**
- * Two reads at most, none without receivers; `changes` is not empty. Without `local`, this node's
- * connections are left out (a node shutting down has none left to tell).
+ * With `recipients`, no read; else two reads at most, none without receivers. `changes` is not
+ * empty. Without `local`, this node's connections are left out (a node shutting down has none left
+ * to tell).
  */
 export async function collectNotifications(
   config: AppConfig,
@@ -37,9 +41,11 @@ export async function collectNotifications(
   nodeId: string,
   changes: ReadonlyMap<string, Change>,
   local = true,
+  recipients?: RecipientIndex,
 ): Promise<Notifications> {
-  const changed = [...changes.values()];
   const subscribersEntitled = config.plan === "premium" && config.featureEnabled;
+  if (recipients) return fromIndex(recipients, (subscribersEntitled ? AS_SUBSCRIBER : 0) | (config.friendAutoNotify ? AS_FRIEND : 0), store.epoch, nodeId, local, changes);
+  const changed = [...changes.values()];
   const [subscribers, friendLists] = await Promise.all([
     subscribersEntitled ? store.subscribersOf(changed.map((c) => c.record.userId)) : [],
     config.friendAutoNotify ? Promise.all(changed.map((c) => friends.friendsOf(c.record.userId))) : [],
@@ -55,20 +61,34 @@ export async function collectNotifications(
   if (receiverIds.length > 0) await store.readUsers(receiverIds, (record, i) => devicesOf.set(receiverIds[i]!, record?.devices ?? []));
 
   const notifications: Notifications = { local: new Map(), remote: new Map() };
-  const deliver = (device: DeviceSession, status: UserStatus) => {
-    let outbox = notifications.local;
-    if (device.nodeId !== nodeId) {
-      outbox = notifications.remote.get(device.nodeId) ?? new Map();
-      notifications.remote.set(device.nodeId, outbox);
-    } else if (!local) return;
-    const statuses = outbox.get(device.connectionId);
-    if (statuses) statuses.push(status);
-    else outbox.set(device.connectionId, [status]);
-  };
   changed.forEach(({ record, answered }, i) => {
     const status = statusOf(record.userId, record, store.epoch);
-    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(device, status);
-    for (const receiver of receivers[i] ?? []) for (const device of devicesOf.get(receiver) ?? []) deliver(device, status);
+    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(notifications, nodeId, local, device, status);
+    for (const receiver of receivers[i] ?? []) for (const device of devicesOf.get(receiver) ?? []) deliver(notifications, nodeId, local, device, status);
   });
   return notifications;
+}
+
+/** The receivers the index holds for each change, where `mask` (AS_SUBSCRIBER, AS_FRIEND) entitles them. */
+function fromIndex(recipients: RecipientIndex, mask: number, epoch: bigint, nodeId: string, local: boolean, changes: ReadonlyMap<string, Change>): Notifications {
+  const notifications: Notifications = { local: new Map(), remote: new Map() };
+  for (const { record, answered } of changes.values()) {
+    const status = statusOf(record.userId, record, epoch);
+    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(notifications, nodeId, local, device, status);
+    if (mask === 0) continue;
+    const receivers = recipients.receiversOf(record.userId);
+    if (receivers) for (const [device, why] of receivers) if ((why & mask) !== 0) deliver(notifications, nodeId, local, device, status);
+  }
+  return notifications;
+}
+
+function deliver(notifications: Notifications, nodeId: string, local: boolean, device: DeviceSession, status: UserStatus): void {
+  let outbox = notifications.local;
+  if (device.nodeId !== nodeId) {
+    outbox = notifications.remote.get(device.nodeId) ?? new Map();
+    notifications.remote.set(device.nodeId, outbox);
+  } else if (!local) return;
+  const statuses = outbox.get(device.connectionId);
+  if (statuses) statuses.push(status);
+  else outbox.set(device.connectionId, [status]);
 }

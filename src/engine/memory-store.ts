@@ -19,6 +19,14 @@ export class InMemoryPresenceStore implements PresenceStore {
   private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
   private settings: Partial<AppConfig> = {};
+  private readonly observers: ((write: StoreWrite) => void)[] = [];
+
+  /** Tells `listener` of every record and list held, then of every write of one (recipient-index.ts). */
+  observe(listener: (write: StoreWrite) => void): void {
+    for (const [userId, value] of this.users) listener({ kind: "user", userId, revision: 0, value });
+    for (const [userId, value] of this.lists) listener({ kind: "subscriptions", userId, revision: 0, value });
+    this.observers.push(listener);
+  }
 
   async readUser(userId: string): Promise<Cell<UserRecord>> {
     return this.cell(this.users.get(userId), `u\u0000${userId}`);
@@ -85,6 +93,7 @@ export class InMemoryPresenceStore implements PresenceStore {
     } else {
       this.replaceList(write.userId, write.value);
     }
+    if (write.kind !== "rate") for (const observer of this.observers) observer(write);
   }
 
   private replaceList(subscriber: string, list: readonly string[]): void {

@@ -12,6 +12,7 @@ import type { FriendsSource } from "./directory.js";
 import type { EffectDelivery, EventScope } from "./effects.js";
 import type { Outbox } from "./fan-out.js";
 import type { Lanes } from "./lanes.js";
+import type { RecipientIndex } from "./recipient-index.js";
 import type { PresenceState } from "./state.js";
 import type { ConnectionId } from "./store.js";
 
@@ -67,6 +68,8 @@ export interface EngineNode {
   readonly retentionTimers: Map<string, TimerHandle>;
   /** The version of each user last notified to this node's connections: what a resynchronization compares with. */
   readonly delivered: Map<string, bigint>;
+  /** Who receives each user's changes, over an in-memory store and friends; undefined over a shared store. */
+  readonly recipients: RecipientIndex | undefined;
   /** Numbers the device ids of logins that sent none. */
   nextDeviceNumber: number;
   /** Set when the node shuts down: none of its connections remains to be told anything. */

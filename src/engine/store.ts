@@ -21,6 +21,7 @@
 //   unsubscribe                 2: the list, then its commit
 //   retention expiry            2: record, list and windows, then one commit
 //   notification                2: subscribers of the changed users, receivers' records
+//                               (0 over the in-memory store: recipient-index.ts)
 // Keys are per user (a Redis layout would hash-tag them `{userId}`), so every
 // commit touches one user's keys and stays within one Redis Cluster slot.
 import type { Platform, StatusChangeReason, UserStatusType } from "../../generated/ts-proto/presence/v1/status.js";

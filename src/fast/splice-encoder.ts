@@ -9,6 +9,8 @@ import { writeUserErrorEntry } from "./entry.js";
 import type { StatusEntryCache } from "./entry-cache.js";
 import { bodyLengthPrefixGuess, writeFrameHeader } from "./frame.js";
 import { FRAME_GET_USER_STATUS_RESPONSE, FRAME_USER_STATUS_CHANGED } from "./tags.js";
+import { varint32Size, writeVarint32 } from "../wire/varint.js";
+import { EncodeError } from "../codec/errors.js";
 import { ByteWriter, fieldError, finishLength } from "./writer.js";
 
 const NO_ERRORS: readonly UserError[] = [];
@@ -48,6 +50,37 @@ export class SplicedStatusEncoder {
     return this.writeFrame(requestId, FRAME_USER_STATUS_CHANGED, statuses, NO_ERRORS);
   }
 
+  /**
+   * The notification Frames (request id 0) carrying `statuses` in order, as few
+   * as the rules allow: a frame ends where the next status would pass
+   * `maxFrameBytes` or name a user the frame already holds (a user appears at
+   * most once per notification). Each frame is its own copy of the body tag,
+   * the length and the statuses' cached entries, concatenated. Throws
+   * EncodeError when one status alone does not fit.
+   */
+  userStatusChangedFrames(statuses: readonly UserStatus[], maxFrameBytes: number): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    const entries = statuses.map((status) => this.cache.entryFor(status));
+    const users = new Set<string>();
+    let first = 0;
+    let bodyBytes = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const length = entries[i]!.length;
+      if (notificationBytes(length) > maxFrameBytes) throw new EncodeError(`a status entry of ${length} bytes exceeds frames of ${maxFrameBytes}`);
+      const userId = statuses[i]!.userId;
+      if (i > first && (users.has(userId) || notificationBytes(bodyBytes + length) > maxFrameBytes)) {
+        frames.push(spliceNotification(entries, first, i, bodyBytes));
+        users.clear();
+        first = i;
+        bodyBytes = 0;
+      }
+      users.add(userId);
+      bodyBytes += length;
+    }
+    if (entries.length > first) frames.push(spliceNotification(entries, first, entries.length, bodyBytes));
+    return frames;
+  }
+
   private writeFrame(requestId: number, bodyTag: number, statuses: readonly UserStatus[], errors: readonly UserError[]): number {
     if (!Array.isArray(statuses)) throw fieldError("statuses", "an array", statuses);
     const w = this.writer;
@@ -58,4 +91,20 @@ export class SplicedStatusEncoder {
     for (let i = 0; i < errors.length; i++) writeUserErrorEntry(w, errors[i]!);
     return finishLength(w, at, reserved, w.pos);
   }
+}
+
+/** Frame { user_status_changed } with a body of `bodyBytes`: tag, length, body. */
+function notificationBytes(bodyBytes: number): number {
+  return 1 + varint32Size(bodyBytes) + bodyBytes;
+}
+
+function spliceNotification(entries: readonly Uint8Array[], from: number, to: number, bodyBytes: number): Uint8Array {
+  const frame = new Uint8Array(1 + varint32Size(bodyBytes) + bodyBytes);
+  frame[0] = FRAME_USER_STATUS_CHANGED;
+  let pos = writeVarint32(frame, 1, bodyBytes);
+  for (let i = from; i < to; i++) {
+    frame.set(entries[i]!, pos);
+    pos += entries[i]!.length;
+  }
+  return frame;
 }

@@ -29,6 +29,11 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** A connection whose unsent output exceeds this is closed (a client that does not read). */
   maxBufferedBytes: number;
+  /**
+   * Unsent output above which a connection's notifications are held, only the latest status of
+   * each user, until its socket drains (a client that does not keep up). At most maxBufferedBytes.
+   */
+  slowConsumerBytes: number;
   /** The key of the admin API and console; without one they are off. */
   adminKey: string | undefined;
   /** Origins (`https://app.example.com`) whose browser pages may open the WebSocket; undefined allows any. */
@@ -66,6 +71,7 @@ export function defaultServerConfig(): ServerConfig {
     users: [],
     logLevel: "info",
     maxBufferedBytes: 1024 * 1024,
+    slowConsumerBytes: 64 * 1024,
     adminKey: undefined,
     allowedOrigins: undefined,
     redisUrl: undefined,
@@ -91,6 +97,7 @@ const fileSchema = z
     users: z.array(z.string().min(1)),
     logLevel: z.enum(["debug", "info", "warn", "error"]),
     maxBufferedBytes: z.number().int().min(1024),
+    slowConsumerBytes: z.number().int().min(1024),
     adminKey: z.string().min(MIN_ADMIN_KEY_LENGTH),
     allowedOrigins: z.array(origin).min(1),
     redisUrl,

@@ -1,7 +1,9 @@
 // One client's WebSocket: decodes what it sends and feeds the engine, sends
 // what the engine answers, and closes it, whoever ends it (the engine, a
 // protocol violation the transport sees itself, a client that does not read,
-// the client, or the server shutting down).
+// the client, or the server shutting down). Notifications wait for the end
+// of the turn to leave as one frame, and are kept latest per user while the
+// client does not keep up (pending-notifications.ts).
 import type { Socket } from "node:net";
 import type { RawData, WebSocket } from "ws";
 import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
@@ -10,41 +12,51 @@ import { DecodeError } from "../codec/errors.js";
 import { decodeFrame } from "../codec/messages.js";
 import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
-import type { FrameEncoder } from "./frame-encoder.js";
+import { splicesExactly, type FrameEncoder } from "./frame-encoder.js";
 import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
+import { PendingNotifications } from "./pending-notifications.js";
 import type { WriteBatch } from "./write-batch.js";
 
 const EMPTY = new Uint8Array(0);
 
 export interface ConnectionContext {
   engine: PresenceEngine;
-  frameEncoder: Pick<FrameEncoder, "encode">;
+  frameEncoder: Pick<FrameEncoder, "encode" | "encodeNotifications">;
   logger: Logger;
   /** Told of frames in and out and of slow consumers (the metrics). */
   observer?: ConnectionObserver;
-  /** Unsent bytes after which the client counts as not reading. */
+  /** Unsent bytes after which the client counts as not reading and is closed. */
   maxBufferedBytes: number;
+  /** Unsent bytes above which notifications are held, latest per user, until the socket drains. */
+  slowConsumerBytes: number;
   /** Called once, when the connection ends for any reason. */
   onEnd(id: ConnectionId): void;
   /** While the node sheds load, the answer to a frame it refuses without the engine. */
   shedder?: { refusal(frame: Frame): Frame | undefined };
   /** Gathers each turn's writes to a socket into one (write-batch.ts). */
-  writeBatch?: WriteBatch;
+  writeBatch: WriteBatch;
 }
 
 export class Connection {
   private ended = false;
   /** Settles once the engine answered every frame received so far. */
   private answered: Promise<void> = Promise.resolve();
+  private readonly pending = new PendingNotifications();
+  private awaitingDrain = false;
 
   constructor(
     readonly id: ConnectionId,
     private readonly socket: WebSocket,
     private readonly context: ConnectionContext,
-    /** The TCP socket under `socket`, for batching writes. */
-    private readonly tcp?: Socket,
+    /** The TCP socket under `socket`, for batching writes and to learn when it drains. */
+    private readonly tcp: Socket,
   ) {}
+
+  /** Statuses waiting to be written to this client. */
+  get pendingStatuses(): number {
+    return this.pending.size;
+  }
 
   /** Starts reading and tells the engine. Call it once the connection can receive the engine's effects. */
   open(): void {
@@ -110,6 +122,12 @@ export class Connection {
 
   private send(frame: Frame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    const body = frame.body;
+    if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
+      this.pending.add(body.value.statuses);
+      this.context.writeBatch.hold(this.tcp, this.flushPending);
+      return;
+    }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
       // A client that does not read would make the server buffer without bound.
       this.context.logger.log("warn", "slow consumer dropped", { connection: this.id, buffered: this.socket.bufferedAmount });
@@ -119,7 +137,39 @@ export class Connection {
       void this.context.engine.disconnect(this.id);
       return;
     }
+    // What was notified before goes first: an answer never overtakes a notification.
+    this.writePending();
     this.write(frame);
+  }
+
+  /** At the end of the turn: the notifications gathered, as one frame, unless the client is behind. */
+  private readonly flushPending = (): void => {
+    if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
+    // Held only while the socket will say it drained: past its high-water mark a write returned false.
+    const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
+    if (!behind) return this.writePending();
+    this.context.observer?.superseded(this.pending.coalesce());
+    if (this.awaitingDrain) return;
+    this.awaitingDrain = true;
+    this.tcp.once("drain", () => {
+      this.awaitingDrain = false;
+      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.context.writeBatch.hold(this.tcp, this.flushPending);
+    });
+  };
+
+  private writePending(): void {
+    if (this.pending.size === 0) return;
+    const statuses = this.pending.take();
+    let frames: Uint8Array[];
+    try {
+      frames = this.context.frameEncoder.encodeNotifications(statuses, this.maxFrameBytes);
+    } catch (error) {
+      // Only a status larger than a frame gets here: the limits make that impossible unless an operator lowers max_frame_bytes.
+      this.context.logger.log("error", "notification not encoded", { connection: this.id, error: String(error) });
+      return;
+    }
+    for (const bytes of frames) this.socket.send(bytes);
+    this.context.observer?.notified(this.id, frames.length, statuses.length);
   }
 
   // Errors the transport detects itself: answered with an Error frame, then the connection closes.
@@ -136,12 +186,15 @@ export class Connection {
     void this.context.engine.disconnect(this.id);
   }
 
+  // Statuses held for a slow consumer go first: the last frame must not overtake them.
   private sendLast(frame: Frame): void {
-    if (this.socket.readyState === this.socket.OPEN) this.write(frame);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.writePending();
+    this.write(frame);
   }
 
   private write(frame: Frame): void {
-    if (this.tcp) this.context.writeBatch?.hold(this.tcp);
+    this.context.writeBatch.hold(this.tcp, this.flushPending);
     this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
     this.context.observer?.sent(this.id, frame);
   }

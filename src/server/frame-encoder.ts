@@ -12,7 +12,7 @@ import { SplicedStatusEncoder, StatusEntryCache } from "../fast/index.js";
 
 // The splicer writes each status and error entry in full, unknown fields included, but builds
 // the Frame and its body from scratch: frames whose own fields carry unknowns take the generated codec.
-function splicesExactly(frame: Frame): boolean {
+export function splicesExactly(frame: Frame): boolean {
   return !hasUnknownFields(frame._unknownFields) && (frame.body === undefined || !hasUnknownFields(frame.body.value._unknownFields));
 }
 
@@ -53,5 +53,17 @@ export class FrameEncoder {
     const bytes = this.splicer.buffer.slice(0, length);
     if (single) this.notifications.set(single, bytes);
     return bytes;
+  }
+
+  /**
+   * A connection's pending notifications in as few frames as the rules allow
+   * (one, unless they pass `maxFrameBytes` or a user changed twice), statuses
+   * in order: a lone status takes
+   * the bytes shared by every receiver of its change, more are spliced from
+   * their cached entries.
+   */
+  encodeNotifications(statuses: readonly UserStatus[], maxFrameBytes: number): Uint8Array[] {
+    if (statuses.length === 1) return [this.encode({ requestId: 0, body: { $case: "userStatusChanged", value: { statuses: [statuses[0]!] } } }, maxFrameBytes)];
+    return this.splicer.userStatusChangedFrames(statuses, maxFrameBytes);
   }
 }

@@ -16,8 +16,12 @@ export const METRICS_PATH = "/metrics";
 export interface ConnectionObserver {
   /** A frame decoded from the client. */
   received(connectionId: ConnectionId, frame: Frame): void;
-  /** A frame written to the client. */
+  /** A frame written to the client, other than the notifications. */
   sent(connectionId: ConnectionId, frame: Frame): void;
+  /** Notifications written to the client: `frames` frames carrying `statuses` statuses. */
+  notified(connectionId: ConnectionId, frames: number, statuses: number): void;
+  /** Statuses a newer one of the same user replaced before a slow client could be sent them. */
+  superseded(statuses: number): void;
   /** The client stopped reading and the server closed it. */
   slowConsumer(connectionId: ConnectionId): void;
 }
@@ -29,13 +33,16 @@ export class ServerMetrics implements ConnectionObserver {
   readonly registry = new Registry();
   private readonly requests: Counter<"operation" | "code">;
   private readonly notifications: Counter;
+  private readonly notifiedStatuses: Counter;
+  private readonly supersededStatuses: Counter;
   private readonly rateLimited: Counter<"operation">;
   private readonly slowConsumers: Counter;
   private readonly encodeSeconds: Histogram<"body">;
   /** Per connection, the operation of each request not answered yet. */
   private readonly pending = new Map<ConnectionId, Map<number, string>>();
 
-  constructor(engine: PresenceEngine) {
+  /** `heldStatuses` reads the statuses waiting to be written to every connection. */
+  constructor(engine: PresenceEngine, heldStatuses: () => number = () => 0) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     const gauge = (name: string, help: string, read: (counts: ReturnType<PresenceEngine["counts"]>) => number) =>
@@ -52,6 +59,20 @@ export class ServerMetrics implements ConnectionObserver {
     gauge("presence_online_users", "Distinct users logged in on this node.", (c) => c.onlineUsers);
     this.requests = new Counter({ name: "presence_requests_total", help: "Requests answered, by operation and the answer's code (OK or an ErrorCode name).", labelNames: ["operation", "code"], registers });
     this.notifications = new Counter({ name: "presence_notifications_sent_total", help: "UserStatusChangedNotification frames sent.", registers });
+    this.notifiedStatuses = new Counter({ name: "presence_notified_statuses_total", help: "Statuses sent in UserStatusChangedNotification frames.", registers });
+    this.supersededStatuses = new Counter({
+      name: "presence_superseded_statuses_total",
+      help: "Statuses not sent to a slow client because a newer status of the same user replaced them first.",
+      registers,
+    });
+    new Gauge({
+      name: "presence_held_statuses",
+      help: "Statuses waiting to be written, over every connection (at most one per watched user for a slow client).",
+      registers,
+      collect() {
+        this.set(heldStatuses());
+      },
+    });
     this.rateLimited = new Counter({ name: "presence_rate_limit_refusals_total", help: "Requests refused with ERROR_CODE_FREQUENCY_LIMIT, by operation.", labelNames: ["operation"], registers });
     this.slowConsumers = new Counter({ name: "presence_slow_consumer_closes_total", help: "Connections closed because the client did not read.", registers });
     this.encodeSeconds = new Histogram({
@@ -81,6 +102,15 @@ export class ServerMetrics implements ConnectionObserver {
     if (code === ErrorCode.ERROR_CODE_FREQUENCY_LIMIT) this.rateLimited.inc({ operation });
   }
 
+  notified(_connectionId: ConnectionId, frames: number, statuses: number): void {
+    this.notifications.inc(frames);
+    this.notifiedStatuses.inc(statuses);
+  }
+
+  superseded(statuses: number): void {
+    if (statuses > 0) this.supersededStatuses.inc(statuses);
+  }
+
   slowConsumer(): void {
     this.slowConsumers.inc();
   }
@@ -91,16 +121,18 @@ export class ServerMetrics implements ConnectionObserver {
   }
 
   /** `encoder`, timing each frame it encodes. */
-  timed(encoder: Pick<FrameEncoder, "encode">): Pick<FrameEncoder, "encode"> {
+  timed(encoder: Pick<FrameEncoder, "encode" | "encodeNotifications">): Pick<FrameEncoder, "encode" | "encodeNotifications"> {
+    const time = <T>(body: string, encode: () => T): T => {
+      const end = this.encodeSeconds.startTimer({ body });
+      try {
+        return encode();
+      } finally {
+        end();
+      }
+    };
     return {
-      encode: (frame, maxFrameBytes) => {
-        const end = this.encodeSeconds.startTimer({ body: frame.body?.$case ?? "none" });
-        try {
-          return encoder.encode(frame, maxFrameBytes);
-        } finally {
-          end();
-        }
-      },
+      encode: (frame, maxFrameBytes) => time(frame.body?.$case ?? "none", () => encoder.encode(frame, maxFrameBytes)),
+      encodeNotifications: (statuses, maxFrameBytes) => time("userStatusChanged", () => encoder.encodeNotifications(statuses, maxFrameBytes)),
     };
   }
 

@@ -72,7 +72,11 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     sink: (effect) => connections.get(effect.connectionId)?.apply(effect),
     onError: (error) => logger.log("error", "engine event failed", { error: String(error) }),
   });
-  const metrics = new ServerMetrics(engine);
+  const metrics = new ServerMetrics(engine, () => {
+    let held = 0;
+    for (const connection of connections.values()) held += connection.pendingStatuses;
+    return held;
+  });
   const admission = new Admission(connectionLimit(config.maxConnections, descriptorLimit()), () => connections.size);
   const shedder = config.maxEventLoopLagMs > 0 ? new LoadShedder(config.maxEventLoopLagMs) : undefined;
   const connectionContext: ConnectionContext = {
@@ -80,6 +84,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
     frameEncoder: metrics.timed(new FrameEncoder()),
     logger,
     maxBufferedBytes: config.maxBufferedBytes,
+    slowConsumerBytes: config.slowConsumerBytes,
     observer: metrics,
     onEnd: (id) => {
       connections.delete(id);

@@ -31,6 +31,8 @@ export async function startServer(options: ServerOptions = {}): Promise<Presence
 /** A peer that sends and receives raw frames, to test the protocol below the SDK. */
 export class RawPeer {
   readonly frames: Frame[] = [];
+  /** Each message's bytes as received, alongside `frames`. */
+  readonly messages: Uint8Array[] = [];
   closeCode: number | undefined;
   closeReason = "";
   private waiters: (() => void)[] = [];
@@ -38,6 +40,7 @@ export class RawPeer {
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data: Buffer) => {
+      this.messages.push(new Uint8Array(data));
       this.frames.push(decodeFrame(new Uint8Array(data)));
       this.wake();
     });
@@ -57,6 +60,15 @@ export class RawPeer {
   sendFrame(body: NonNullable<Frame["body"]>, requestId = this.nextId++): number {
     this.socket.send(encodeFrame({ requestId, body }));
     return requestId;
+  }
+
+  /** Sends the frames in one write of the TCP socket, so the server reads them together; returns their request ids. */
+  sendBurst(bodies: NonNullable<Frame["body"]>[]): number[] {
+    const tcp = (this.socket as unknown as { _socket: import("node:net").Socket })._socket;
+    tcp.cork();
+    const ids = bodies.map((body) => this.sendFrame(body));
+    tcp.uncork();
+    return ids;
   }
 
   sendBytes(bytes: Uint8Array | string): void {

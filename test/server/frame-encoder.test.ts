@@ -1,7 +1,8 @@
 // The server's frame encoder (fast path + entry cache) against the generated codec.
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { encodeFrame } from "../../src/codec/messages.js";
+import { EncodeError } from "../../src/codec/errors.js";
+import { decodeFrame, encodeFrame } from "../../src/codec/messages.js";
 import { FrameEncoder } from "../../src/server/frame-encoder.js";
 import { statusFrame } from "../support/arbitraries.js";
 
@@ -65,4 +66,43 @@ it("still refuses a shared notification over a smaller maximum", () => {
   const frame = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [status], _unknownFields: {} } }, _unknownFields: {} };
   encoder.encode(frame, MAX);
   expect(() => encoder.encode(frame, 50)).toThrow(/exceeds 50/);
+});
+
+// A connection's pending statuses: users may repeat (one changed twice in a turn), each version newer.
+const pending = fc.array(fc.tuple(statusFrame, fc.nat(3)), { maxLength: 6 }).map((picks) => {
+  let version = 1n;
+  return picks.flatMap(([frame, user]) => frame.body.value.statuses.map((status) => ({ ...status, userId: `user-${user}`, version: version++ })));
+});
+
+it("splices a connection's notifications into as few frames as the maximum and one-user-per-frame allow, each the generated codec's bytes, statuses in order", () => {
+  fc.assert(
+    fc.property(pending, fc.integer({ min: 64, max: 4096 }), (statuses, maxFrameBytes) => {
+      const encoder = new FrameEncoder(8);
+      const separate = statuses.map((status) => encodeFrame({ requestId: 0, body: { $case: "userStatusChanged", value: { statuses: [status] } } }));
+      if (separate.some((bytes) => bytes.length > maxFrameBytes)) {
+        expect(() => encoder.encodeNotifications(statuses, maxFrameBytes)).toThrow(EncodeError);
+        return;
+      }
+      const statusesIn = (f: ReturnType<typeof decodeFrame>) => (f.body?.$case === "userStatusChanged" ? f.body.value.statuses : []);
+      const frames = encoder.encodeNotifications(statuses, maxFrameBytes);
+      const decoded = frames.map((bytes) => decodeFrame(bytes, { maxFrameBytes }));
+      // What separate frames would have carried, as the generated codec decodes them.
+      expect(decoded.flatMap(statusesIn)).toEqual(separate.flatMap((bytes) => statusesIn(decodeFrame(bytes))));
+      for (const [i, f] of decoded.entries()) {
+        expect(f.requestId).toBe(0);
+        expect(frames[i]).toEqual(encodeFrame(f));
+        expect(frames[i]!.length).toBeLessThanOrEqual(maxFrameBytes);
+        const users = statusesIn(f).map((status) => status.userId);
+        expect(new Set(users).size).toBe(users.length);
+        // As few as the rules allow: the next frame's first status would not have fitted in this one.
+        const next = decoded[i + 1];
+        if (next) {
+          const joined = { requestId: 0, body: { $case: "userStatusChanged" as const, value: { statuses: [...statusesIn(f), statusesIn(next)[0]!] } } };
+          expect(users.includes(statusesIn(next)[0]!.userId) || encodeFrame(joined).length > maxFrameBytes).toBe(true);
+        }
+      }
+      if (statuses.length === 0) expect(frames).toEqual([]);
+    }),
+    { numRuns: 300 },
+  );
 });

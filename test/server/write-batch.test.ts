@@ -58,3 +58,26 @@ it("batches each socket apart and corks a socket once per turn", async () => {
   batch.hold(a.sender);
   expect(a.sender.writableCorked).toBe(1);
 });
+
+it("runs a socket's callback at the end of the turn, before uncorking, so what it writes joins the same writev", async () => {
+  const { sender, receiver } = await socketPair();
+  const batch = new WriteBatch();
+  const received: Buffer[] = [];
+  receiver.on("data", (chunk: Buffer) => received.push(chunk));
+  const writev = sender._writev?.bind(sender);
+  let writevCalls = 0;
+  sender._writev = (chunks, callback) => (writevCalls++, writev!(chunks, callback));
+  let corkedInCallback = -1;
+  const before = () => {
+    corkedInCallback = sender.writableCorked;
+    sender.write("gathered;");
+  };
+  batch.hold(sender, before);
+  sender.write("answer;");
+  batch.hold(sender, before);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(corkedInCallback).toBe(1);
+  expect(writevCalls).toBe(1);
+  while (Buffer.concat(received).length < 16) await once(receiver, "data");
+  expect(Buffer.concat(received).toString()).toBe("answer;gathered;");
+});

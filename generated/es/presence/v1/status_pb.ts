@@ -83,9 +83,12 @@ export type UserStatus = Message<"presence.v1.UserStatus"> & {
    * Increases by exactly one on every visible change of this user's status
    * (status type, custom status or device list; a login that replaces a
    * device's connection counts, even when the list looks the same). A receiver keeps the highest
-   * version it has seen per user, ignores anything older, and knows it missed
-   * a change when the version jumps by more than one. 0 means the user has
-   * never changed (never logged in).
+   * version it has seen per user and ignores anything older. A version that
+   * jumps by more than one is normal: presence is state, not a log, so a
+   * server may send a receiver that does not keep up only the latest status
+   * of each user, and a receiver gets nothing while it is not entitled. Every
+   * status is the user's whole state at its version: a jump needs no query.
+   * 0 means the user has never changed (never logged in).
    *
    * @generated from field: uint64 version = 5;
    */

@@ -132,7 +132,12 @@ export interface UnsubscribeUserStatusResponse {
  * subscriber (while the plan and the feature switch allow subscriptions), and
  * to every friend when the application's friend auto-notification switch is
  * on (that switch needs neither the premium plan nor the feature switch). A receiver gets each change at most once
- * per connection, however many of these reasons apply.
+ * per connection, however many of these reasons apply. A server may gather
+ * the changes of a moment into one notification, and to a connection that
+ * does not keep up (its unsent bytes pile up) it may send only the latest
+ * status of each user once the connection catches up, skipping the versions
+ * in between (see `UserStatus.version`). Notifications and answers reach a
+ * connection in the order the server produced them.
  */
 export interface UserStatusChangedNotification {
   /**
