@@ -101,32 +101,36 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   }
   pos = writeEnumField(buf, pos, 0x38 /* reason */, status.reason, "UserStatus.reason");
   const epoch = status.epoch;
-  if (epoch !== 0n) pos = writeEpochField(buf, pos, epoch);
+  if (epoch !== 0n) {
+    if (epoch !== epochField.value) setEpochField(epoch);
+    // A few bytes: a loop costs less than a native Uint8Array#set call.
+    const bytes = epochField.bytes;
+    const end = pos + epochField.length;
+    for (let k = 0; pos < end; k++) buf[pos++] = bytes[k]!;
+  }
   endEntry(w, buf, at, pos, status._unknownFields, 0);
 }
 
-// A server announces one epoch for a long time, so its bytes are kept, not
-// re-encoded per entry (and the status writer stays within its inlining budget).
-let lastEpoch = 0n;
-let lastEpochBytes = new Uint8Array(0);
+// A server announces one epoch for a long time, so the field's bytes (tag
+// and varint) are kept, not re-encoded per entry; setEpochField runs only when
+// it changes (a call that rare is not inlined, so the status writer's inlining
+// budget stays for its string writers).
+const epochField = { value: 0n, bytes: new Uint8Array(11), length: 0 };
 
-/** Writes `epoch` (uint64, field 8) at `pos`; returns the end. */
-function writeEpochField(buf: Uint8Array, pos: number, epoch: unknown): number {
-  if (epoch !== lastEpoch) {
-    if (typeof epoch !== "bigint" || BigInt.asUintN(64, epoch) !== epoch) throw fieldError("UserStatus.epoch", "a uint64 bigint", epoch);
-    const bytes = [0x40 /* epoch */];
-    for (let rest = epoch; ; rest >>= 7n) {
-      if (rest < 0x80n) {
-        bytes.push(Number(rest));
-        break;
-      }
-      bytes.push(Number(rest & 0x7fn) | 0x80);
+function setEpochField(epoch: unknown): void {
+  if (typeof epoch !== "bigint" || BigInt.asUintN(64, epoch) !== epoch) throw fieldError("UserStatus.epoch", "a uint64 bigint", epoch);
+  const bytes = epochField.bytes;
+  bytes[0] = 0x40 /* epoch */;
+  let length = 1;
+  for (let rest = epoch; ; rest >>= 7n) {
+    if (rest < 0x80n) {
+      bytes[length++] = Number(rest);
+      break;
     }
-    lastEpochBytes = Uint8Array.from(bytes);
-    lastEpoch = epoch;
+    bytes[length++] = Number(rest & 0x7fn) | 0x80;
   }
-  buf.set(lastEpochBytes, pos);
-  return pos + lastEpochBytes.length;
+  epochField.value = epoch;
+  epochField.length = length;
 }
 
 /** Writes `devices` as `online_devices` entries (tag 0x22) at `pos`; returns the end, also left in `w.pos` (the buffer may have grown). */
