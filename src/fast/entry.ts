@@ -64,40 +64,66 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   // version (uint64) and changed_at_ms (int64), each omitted when 0n. The
   // words stay in locals: passed to a function that is not inlined, words
   // above 2^30 are boxed as heap numbers (4.5 KB per 500 statuses, measured).
+  // The two varints are written out one after the other, not by a loop over
+  // the two fields (5% faster, in-process A/B) nor by a helper (inlined
+  // twice, it would take the string writers' inlining budget).
   const version = status.version;
   const changedAtMs = status.changedAtMs;
   if (typeof version !== "bigint" || BigInt.asUintN(64, version) !== version) throw fieldError("UserStatus.version", "a uint64 bigint", version);
   if (typeof changedAtMs !== "bigint" || BigInt.asIntN(64, changedAtMs) !== changedAtMs) {
     throw fieldError("UserStatus.changedAtMs", "an int64 bigint", changedAtMs);
   }
-  for (let field = 0; field < 2; field++) {
-    if (field === 0) wordsOf64[0] = version;
-    else wordsOf64Signed[0] = changedAtMs;
-    let lo = words32[0]!;
-    const hi = words32[1]!;
-    if ((lo | hi) === 0) continue;
-    buf[pos++] = field === 0 ? 0x28 /* version */ : 0x30 /* changed_at_ms */;
+  wordsOf64[0] = version;
+  let lo = words32[0]!;
+  let hi = words32[1]!;
+  if ((lo | hi) !== 0) {
+    buf[pos++] = 0x28 /* version */;
     if (hi === 0) {
       while (lo > 0x7f) {
         buf[pos++] = (lo & 0x7f) | 0x80;
         lo >>>= 7;
       }
       buf[pos++] = lo;
-      continue;
+    } else {
+      for (let i = 0; i < 4; i++) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      let rest = hi >>> 3;
+      let byte = lo | ((hi & 0x07) << 4);
+      while (rest !== 0) {
+        buf[pos++] = byte | 0x80;
+        byte = rest & 0x7f;
+        rest >>>= 7;
+      }
+      buf[pos++] = byte;
     }
-    for (let i = 0; i < 4; i++) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
+  }
+  wordsOf64Signed[0] = changedAtMs;
+  lo = words32[0]!;
+  hi = words32[1]!;
+  if ((lo | hi) !== 0) {
+    buf[pos++] = 0x30 /* changed_at_ms */;
+    if (hi === 0) {
+      while (lo > 0x7f) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      buf[pos++] = lo;
+    } else {
+      for (let i = 0; i < 4; i++) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      let rest = hi >>> 3;
+      let byte = lo | ((hi & 0x07) << 4);
+      while (rest !== 0) {
+        buf[pos++] = byte | 0x80;
+        byte = rest & 0x7f;
+        rest >>>= 7;
+      }
+      buf[pos++] = byte;
     }
-    // Byte 5 holds the top 4 bits of lo and the low 3 bits of hi.
-    let rest = hi >>> 3;
-    let byte = lo | ((hi & 0x07) << 4);
-    while (rest !== 0) {
-      buf[pos++] = byte | 0x80;
-      byte = rest & 0x7f;
-      rest >>>= 7;
-    }
-    buf[pos++] = byte;
   }
   pos = writeEnumField(buf, pos, 0x38 /* reason */, status.reason, "UserStatus.reason");
   const epoch = status.epoch;
