@@ -89,6 +89,7 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
         buf[pos++] = (lo & 0x7f) | 0x80;
         lo >>>= 7;
       }
+      // Byte 5 holds the top 4 bits of lo and the low 3 bits of hi.
       let rest = hi >>> 3;
       let byte = lo | ((hi & 0x07) << 4);
       while (rest !== 0) {
