@@ -1,6 +1,7 @@
 // Before/after of the single-pass encoder in ONE process: two checkouts'
-// encoders take turns, 30 rounds of 1,000 calls each, so a slow spell of
-// this shared machine falls on both. The way to compare changes of a few
+// encoders take turns, 150 rounds of 200 calls each (~25 ms a side), the
+// first to go alternating by round, so a slow spell of this shared machine
+// falls on both alike. The way to compare changes of a few
 // percent here, where separate processes differ by up to 2x.
 //   git archive <rev> | tar -x -C /tmp/before && ln -s "$PWD/node_modules" /tmp/before/node_modules
 //   node --import tsx bench/pair.ts /tmp/before .
@@ -30,13 +31,22 @@ while (process.hrtime.bigint() - warmupStart < 3_000_000_000n) for (const run of
 const a: number[] = [];
 const b: number[] = [];
 const ratios: number[] = [];
-for (let r = 0; r < 30; r++) {
-  const [usA, usB] = runs.map((run) => {
-    const start = process.cpuUsage();
-    for (let i = 0; i < 1000; i++) run();
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / 1000;
-  }) as [number, number];
+const timed = (run: () => number): number => {
+  const start = process.cpuUsage();
+  for (let i = 0; i < 200; i++) run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 200;
+};
+for (let r = 0; r < 150; r++) {
+  let usA: number;
+  let usB: number;
+  if (r % 2 === 0) {
+    usA = timed(runs[0]!);
+    usB = timed(runs[1]!);
+  } else {
+    usB = timed(runs[1]!);
+    usA = timed(runs[0]!);
+  }
   a.push(usA);
   b.push(usB);
   ratios.push(usB / usA);

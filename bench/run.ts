@@ -6,8 +6,11 @@
 // once; each reports the lower quartile of 30 rounds of 100 ms of the JS
 // thread's on-CPU time per call, see bench/runner.ts and
 // bench/thread-clock.ts), one for heap bytes per call (--expose-gc). Reports per variant the
-// distribution over the processes (min, median, max) and ratios of the
-// medians; prints a table and writes JSON: bench/results/latest.json, or
+// distribution over the processes (min, median, max), ratios of the medians,
+// and against each peer the ratio within each round (the peer's figure in
+// round r over the variant's in round r: min, median, max over rounds; the
+// verdict, as a slow spell of the shared machine falls on a whole round);
+// prints both tables and writes JSON: bench/results/latest.json, or
 // bench/results/quick.json with --quick (or BENCH_QUICK=1). --quick only
 // proves the benchmark runs: one short process per variant, time and heap in
 // it, processes in parallel; its figures mean nothing.
@@ -19,6 +22,7 @@ import { makeDataset } from "./dataset.js";
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
 import { MIN_PROCESSES } from "./check-results.js";
 import type { RunnerResult } from "./runner.js";
+import { verdicts, type Verdict } from "./targets.js";
 
 const ENCODE_VARIANTS = [
   "ts-proto",
@@ -53,8 +57,24 @@ export interface BenchResult {
   vs_ts_proto: number;
   vs_protobufjs_static: number;
   vs_pbf: number;
+  /**
+   * Per peer, the ratio within each round (the peer's process in round r over
+   * this variant's process in round r), in round order, and its min, median
+   * and max: the verdict's figure is the median. Quick runs have one round.
+   */
+  per_round_vs: Record<Peer, PerRoundRatios>;
   heap_bytes_per_op: number;
   bytes_identical_to_ts_proto?: boolean;
+}
+
+export const PEERS = ["ts-proto", "protobufjs-static", "pbf"] as const;
+export type Peer = (typeof PEERS)[number];
+
+export interface PerRoundRatios {
+  ratios: number[];
+  min: number;
+  median: number;
+  max: number;
 }
 
 /** One variant measured in several processes. */
@@ -149,6 +169,12 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The peer's figure over the variant's, round by round (process r of each ran in round r, back to back). */
+function perRoundRatios(peer: Measured, variant: Measured): PerRoundRatios {
+  const ratios = variant.perProcess.map((p, r) => peer.perProcess[r]!.us_per_op! / p.us_per_op!);
+  return { ratios: ratios.map((x) => round(x, 3)), min: round(Math.min(...ratios), 2), median: round(median(ratios), 2), max: round(Math.max(...ratios), 2) };
+}
+
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
@@ -185,6 +211,7 @@ async function main(): Promise<void> {
         vs_ts_proto: round(medianUs("ts-proto") / mid, 2),
         vs_protobufjs_static: round(medianUs("protobufjs-static") / mid, 2),
         vs_pbf: round(medianUs("pbf") / mid, 2),
+        per_round_vs: Object.fromEntries(PEERS.map((peer) => [peer, perRoundRatios(measured.find((p) => p.variant === peer)!, m)])) as Record<Peer, PerRoundRatios>,
         heap_bytes_per_op: m.heapBytesPerOp,
         ...(m.bytesIdentical === undefined ? {} : { bytes_identical_to_ts_proto: m.bytesIdentical }),
       });
@@ -201,10 +228,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     dataset: { ...dataset.description, wire_bytes: wireBytes },
     results,
+    targets: verdicts(results),
   };
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   printTable(report.results);
+  printPerRound(report.results);
+  printTargets(report.targets, quick);
   process.stdout.write(`\n${report.node}, ${report.cpu}. Dataset: ${JSON.stringify(report.dataset)}\nWrote ${path.relative(repoDir, out)}\n`);
 }
 
@@ -226,6 +256,28 @@ function printTable(results: BenchResult[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   process.stdout.write(`${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`);
+}
+
+/** Per variant and peer: the ratio within each round, min-median-max over rounds. */
+function printPerRound(results: BenchResult[]): void {
+  process.stdout.write(`\nPeer's time over the variant's within each round, min-median-max over ${results[0]!.per_round_vs["ts-proto"].ratios.length} rounds:\n`);
+  const width = Math.max(...results.map((r) => r.op.length + r.variant.length + 1));
+  for (const r of results) {
+    const cells = PEERS.map((peer) => {
+      const v = r.per_round_vs[peer];
+      return `vs ${peer} ${v.min.toFixed(2)}-${v.median.toFixed(2)}-${v.max.toFixed(2)}x`;
+    });
+    process.stdout.write(`${`${r.op} ${r.variant}`.padEnd(width)}  ${cells.join("  ")}\n`);
+  }
+}
+
+function printTargets(targets: Verdict[], quick: boolean): void {
+  process.stdout.write(`\nTargets (verdict: the median of the per-round ratios${quick ? "; a quick run's verdicts mean nothing" : ""}):\n`);
+  for (const t of targets) {
+    process.stdout.write(
+      `${t.met ? "met    " : "NOT met"}  ${t.name}: ${t.per_round_median.toFixed(2)}x (rounds ${t.per_round_min.toFixed(2)}-${t.per_round_max.toFixed(2)}x; ratio of medians ${t.ratio_of_medians.toFixed(2)}x)\n`,
+    );
+  }
 }
 
 await main();

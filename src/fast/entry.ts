@@ -30,8 +30,8 @@ type UnknownFields = { [key: number]: Uint8Array[] } | undefined;
 /**
  * Room for an entry's fixed parts: its tag and a length prefix that may widen
  * to 5 bytes, 6 bytes of tag and length per string field (a length may widen
- * to 5 bytes too), every scalar at its widest (10-byte varint plus tag), with
- * margin. Strings add 3 bytes per UTF-16 unit on top.
+ * to 5 bytes too), every scalar at its widest (10-byte varint plus tag; the
+ * epoch's stores take 12), with margin. Strings add 3 bytes per UTF-16 unit on top.
  */
 const ENTRY_FIXED_ROOM = 96;
 /** Room per device: tags, lengths and a 10-byte platform, plus the entry's fields after the devices. */
@@ -64,69 +64,107 @@ export function writeUserStatusEntry(w: ByteWriter, status: UserStatus): void {
   // version (uint64) and changed_at_ms (int64), each omitted when 0n. The
   // words stay in locals: passed to a function that is not inlined, words
   // above 2^30 are boxed as heap numbers (4.5 KB per 500 statuses, measured).
+  // The two varints are written out one after the other, not by a loop over
+  // the two fields (5% faster, in-process A/B) nor by a helper (inlined
+  // twice, it would take the string writers' inlining budget).
   const version = status.version;
   const changedAtMs = status.changedAtMs;
   if (typeof version !== "bigint" || BigInt.asUintN(64, version) !== version) throw fieldError("UserStatus.version", "a uint64 bigint", version);
   if (typeof changedAtMs !== "bigint" || BigInt.asIntN(64, changedAtMs) !== changedAtMs) {
     throw fieldError("UserStatus.changedAtMs", "an int64 bigint", changedAtMs);
   }
-  for (let field = 0; field < 2; field++) {
-    if (field === 0) wordsOf64[0] = version;
-    else wordsOf64Signed[0] = changedAtMs;
-    let lo = words32[0]!;
-    const hi = words32[1]!;
-    if ((lo | hi) === 0) continue;
-    buf[pos++] = field === 0 ? 0x28 /* version */ : 0x30 /* changed_at_ms */;
+  wordsOf64[0] = version;
+  let lo = words32[0]!;
+  let hi = words32[1]!;
+  if ((lo | hi) !== 0) {
+    buf[pos++] = 0x28 /* version */;
     if (hi === 0) {
       while (lo > 0x7f) {
         buf[pos++] = (lo & 0x7f) | 0x80;
         lo >>>= 7;
       }
       buf[pos++] = lo;
-      continue;
+    } else {
+      for (let i = 0; i < 4; i++) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      // Byte 5 holds the top 4 bits of lo and the low 3 bits of hi.
+      let rest = hi >>> 3;
+      let byte = lo | ((hi & 0x07) << 4);
+      while (rest !== 0) {
+        buf[pos++] = byte | 0x80;
+        byte = rest & 0x7f;
+        rest >>>= 7;
+      }
+      buf[pos++] = byte;
     }
-    for (let i = 0; i < 4; i++) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
+  }
+  wordsOf64Signed[0] = changedAtMs;
+  lo = words32[0]!;
+  hi = words32[1]!;
+  if ((lo | hi) !== 0) {
+    buf[pos++] = 0x30 /* changed_at_ms */;
+    if (hi === 0) {
+      while (lo > 0x7f) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      buf[pos++] = lo;
+    } else {
+      for (let i = 0; i < 4; i++) {
+        buf[pos++] = (lo & 0x7f) | 0x80;
+        lo >>>= 7;
+      }
+      let rest = hi >>> 3;
+      let byte = lo | ((hi & 0x07) << 4);
+      while (rest !== 0) {
+        buf[pos++] = byte | 0x80;
+        byte = rest & 0x7f;
+        rest >>>= 7;
+      }
+      buf[pos++] = byte;
     }
-    // Byte 5 holds the top 4 bits of lo and the low 3 bits of hi.
-    let rest = hi >>> 3;
-    let byte = lo | ((hi & 0x07) << 4);
-    while (rest !== 0) {
-      buf[pos++] = byte | 0x80;
-      byte = rest & 0x7f;
-      rest >>>= 7;
-    }
-    buf[pos++] = byte;
   }
   pos = writeEnumField(buf, pos, 0x38 /* reason */, status.reason, "UserStatus.reason");
   const epoch = status.epoch;
-  if (epoch !== 0n) pos = writeEpochField(buf, pos, epoch);
+  if (epoch !== 0n) {
+    if (epoch !== epochField.value) setEpochField(epoch);
+    // Three 4-byte stores of the field's bytes (and zeros after them, within
+    // the entry's room) cost less than a byte loop or a native Uint8Array#set.
+    const view = w.view;
+    view.setUint32(pos, epochField.word0, true);
+    view.setUint32(pos + 4, epochField.word1, true);
+    view.setUint32(pos + 8, epochField.word2, true);
+    pos += epochField.length;
+  }
   endEntry(w, buf, at, pos, status._unknownFields, 0);
 }
 
-// A server announces one epoch for a long time, so its bytes are kept, not
-// re-encoded per entry (and the status writer stays within its inlining budget).
-let lastEpoch = 0n;
-let lastEpochBytes = new Uint8Array(0);
+// A server announces one epoch for a long time, so the field's bytes (tag
+// and varint, at most 11) are kept as three little-endian words, not
+// re-encoded per entry; setEpochField runs only when it changes (a call that
+// rare is not inlined, so the status writer's inlining budget stays for its
+// string writers).
+const epochField = { value: 0n, length: 0, word0: 0, word1: 0, word2: 0 };
 
-/** Writes `epoch` (uint64, field 8) at `pos`; returns the end. */
-function writeEpochField(buf: Uint8Array, pos: number, epoch: unknown): number {
-  if (epoch !== lastEpoch) {
-    if (typeof epoch !== "bigint" || BigInt.asUintN(64, epoch) !== epoch) throw fieldError("UserStatus.epoch", "a uint64 bigint", epoch);
-    const bytes = [0x40 /* epoch */];
-    for (let rest = epoch; ; rest >>= 7n) {
-      if (rest < 0x80n) {
-        bytes.push(Number(rest));
-        break;
-      }
-      bytes.push(Number(rest & 0x7fn) | 0x80);
+function setEpochField(epoch: unknown): void {
+  if (typeof epoch !== "bigint" || BigInt.asUintN(64, epoch) !== epoch) throw fieldError("UserStatus.epoch", "a uint64 bigint", epoch);
+  const bytes = new DataView(new ArrayBuffer(12));
+  bytes.setUint8(0, 0x40 /* epoch */);
+  let length = 1;
+  for (let rest = epoch; ; rest >>= 7n) {
+    if (rest < 0x80n) {
+      bytes.setUint8(length++, Number(rest));
+      break;
     }
-    lastEpochBytes = Uint8Array.from(bytes);
-    lastEpoch = epoch;
+    bytes.setUint8(length++, Number(rest & 0x7fn) | 0x80);
   }
-  buf.set(lastEpochBytes, pos);
-  return pos + lastEpochBytes.length;
+  epochField.value = epoch;
+  epochField.length = length;
+  epochField.word0 = bytes.getUint32(0, true);
+  epochField.word1 = bytes.getUint32(4, true);
+  epochField.word2 = bytes.getUint32(8, true);
 }
 
 /** Writes `devices` as `online_devices` entries (tag 0x22) at `pos`; returns the end, also left in `w.pos` (the buffer may have grown). */

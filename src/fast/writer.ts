@@ -8,10 +8,13 @@ import { varint32Size, writeInt32, writeVarint32 } from "../wire/varint.js";
 
 export class ByteWriter {
   buf: Uint8Array;
+  /** A DataView of `buf`, replaced with it. */
+  view: DataView;
   pos = 0;
 
   constructor(initialCapacity = 64 * 1024) {
     this.buf = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buf.buffer);
   }
 
   /** Makes room for `bytes` more bytes. Growth copies; steady state never grows. */
@@ -23,6 +26,7 @@ export class ByteWriter {
     const grown = new Uint8Array(size);
     grown.set(this.buf.subarray(0, this.pos));
     this.buf = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   /** A uint32 varint. The caller has checked the range and made room. */

@@ -16,6 +16,22 @@ describe("bench/results/latest.json", () => {
     report.results[0]!.us_per_op = "fast";
     expect(checkBenchResults(report)).toEqual(["results[0].us_per_op is not a finite number", "no encode result for memcpy"]);
   });
+
+  it("the check catches a per-round ratio missing, a median outside min-max and a verdict that does not follow", () => {
+    const report = JSON.parse(fs.readFileSync(latest, "utf8")) as {
+      results: { per_round_vs: Record<string, { ratios: number[]; min: number; median: number; max: number }> }[];
+      targets: { name: string; met: boolean }[];
+    };
+    report.results[1]!.per_round_vs["pbf"]!.ratios.pop();
+    const byRound = report.results[2]!.per_round_vs["ts-proto"]!;
+    byRound.median = byRound.max + 1;
+    report.targets[0]!.met = !report.targets[0]!.met;
+    expect(checkBenchResults(report)).toEqual([
+      'results[1].per_round_vs["pbf"].ratios is not one positive ratio per round',
+      'results[2].per_round_vs["ts-proto"] has its median outside min-max',
+      `targets "${report.targets[0]!.name}".met does not follow from per_round_median`,
+    ]);
+  });
 });
 
 describe("bench/server-query.ts", () => {
