@@ -155,15 +155,20 @@ export class ClusterNode {
     this.timer.unref();
   }
 
-  /** Leaves the cluster: stops the periodic work, gives up the lease, closes both links. Call after the engine went idle. */
-  async close(): Promise<void> {
+  /**
+   * Leaves the cluster: stops the periodic work, gives up the lease, closes both links. Call after
+   * the engine went idle. Unless `released` (every device this node registered is out of the
+   * store), the lease is left to expire so that a survivor reaps what is left (reason NODE_LOST).
+   */
+  async close({ released = true }: { released?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
     await this.ticking;
     await this.recovery;
     try {
-      if (this.command.status === "ready") {
+      if (!released) this.onEvent("leaving devices to the reaper", { node: this.nodeId });
+      else if (this.command.status === "ready") {
         checkReplies(await this.command.multi().del(this.keys.lease(this.nodeId), this.keys.nodeUsers(this.nodeId)).srem(this.keys.nodes, this.nodeId).exec());
       }
     } catch (error) {

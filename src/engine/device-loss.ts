@@ -30,9 +30,10 @@ export async function removeDevices(node: EngineNode, scope: EventScope, userId:
 
 /**
  * Removes the devices of all these connections, lost together (the node shuts down): one change
- * per user, each committed on its own so one failure (reported) leaves the others' changes to notify.
+ * per user, each committed on its own so one failure (reported) leaves the others' changes to
+ * notify. Returns the users whose removal failed: their devices are still in the store.
  */
-export async function loseAll(node: EngineNode, scope: EventScope, connections: Iterable<Connection>): Promise<void> {
+export async function loseAll(node: EngineNode, scope: EventScope, connections: Iterable<Connection>): Promise<string[]> {
   const byUser = new Map<string, Set<string>>();
   for (const { userId, id } of connections) {
     if (userId === undefined) continue;
@@ -41,10 +42,15 @@ export async function loseAll(node: EngineNode, scope: EventScope, connections: 
     else byUser.set(userId, new Set([id]));
   }
   const reason = StatusChangeReason.STATUS_CHANGE_REASON_CONNECTION_CLOSED;
+  const failed: string[] = [];
   const removals = [...byUser].map(([userId, ids]) =>
-    removeDevices(node, scope, userId, reason, (user) => user.removeDevices((d) => d.nodeId === node.nodeId && ids.has(d.connectionId), reason)).catch(node.onError),
+    removeDevices(node, scope, userId, reason, (user) => user.removeDevices((d) => d.nodeId === node.nodeId && ids.has(d.connectionId), reason)).catch((error: unknown) => {
+      failed.push(userId);
+      node.onError(error);
+    }),
   );
   await Promise.all(removals);
+  return failed;
 }
 
 /** Clears a subscriber's list if its retention deadline (kept in the store) has passed. */

@@ -136,9 +136,10 @@ export class PresenceEngine {
    * store (one change per user, reason CONNECTION_CLOSED) in one event behind
    * the events already queued for them, and the changes are told to the
    * receivers on other nodes only. Resolves once that event ended (never
-   * rejects); afterwards `connect` throws.
+   * rejects) with the users whose devices could not be removed (the store
+   * failed: left for the cluster to reap); afterwards `connect` throws.
    */
-  shutDown(): Promise<void> {
+  async shutDown(): Promise<string[]> {
     const node = this.node;
     node.closing = true;
     const connections = [...node.connections.values()];
@@ -148,7 +149,9 @@ export class PresenceEngine {
       node.delivery.gone(connection.id);
       for (const lane of laneNames(connection)) lanes.add(lane);
     }
-    return this.event(undefined, (scope) => loseAll(node, scope, connections), [...lanes]);
+    let unreleased: string[] = [];
+    await this.event(undefined, async (scope) => void (unreleased = await loseAll(node, scope, connections)), [...lanes]);
+    return unreleased;
   }
 
   /** Changes the plan or a switch; applies from the next event on, and resolves once stored. Subscription lists are kept. */

@@ -180,12 +180,12 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       for (const connection of [...connections.values()]) connection.shutDown();
       const told = performance.now();
       // One event for every loss; it and the events before it end (they may schedule timers) before the timers stop.
-      await engine.shutDown();
+      const unreleased = await engine.shutDown();
       await engine.idle();
       const lost = performance.now();
       timers.cancelAll();
       admin?.close();
-      await cluster?.close();
+      await cluster?.close({ released: unreleased.length === 0 });
       await closeServer(wss, http);
       clearTimeout(cut);
       const ms = (from: number, to: number) => Math.round(to - from);

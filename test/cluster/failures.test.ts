@@ -148,6 +148,26 @@ it("pushes a change published while a node's pub/sub link was down once the node
   expect(pushesOf(bob, "alice").filter((s) => s.version === version).length).toBeGreaterThanOrEqual(1);
 });
 
+it("leaves the devices it could not remove at shutdown to a survivor: its lease expires and they go OFFLINE with NODE_LOST", async () => {
+  const redis = await startLocalRedis();
+  cleanups.push(() => redis.stop());
+  const [leaving, survivor] = [await node(redis.url), await node(redis.url, { app: { plan: "premium", featureEnabled: true } })];
+  await peer(leaving.url, "alice");
+  const bob = await peer(survivor.url, "bob");
+  await bob.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["alice"] } });
+  const admin = await startAdminLink(redis.url);
+  // Scripts refused: the removal of alice's device fails at shutdown, plain commands still work.
+  await admin.call("ACL", "SETUSER", "default", "-eval", "-evalsha");
+  cleanups.push(() => admin.call("ACL", "SETUSER", "default", "+@all"));
+  await leaving.close();
+  await admin.call("ACL", "SETUSER", "default", "+@all");
+  const pushed = await bob.push((frame) => changedStatuses(frame).some((s) => s.userId === "alice"), 10_000);
+  expect(changedStatuses(pushed).find((s) => s.userId === "alice")).toMatchObject({
+    statusType: UserStatusType.USER_STATUS_TYPE_OFFLINE,
+    reason: StatusChangeReason.STATUS_CHANGE_REASON_NODE_LOST,
+  });
+});
+
 async function startAdminLink(url: string): Promise<Redis> {
   const admin = new Redis(url);
   cleanups.push(() => admin.disconnect());

@@ -160,6 +160,24 @@ describe.each(STORES)("the engine over a $name store that is slow, contended, sh
     expect((await bench.engine.statusOf("alice"))?.customStatus).toBe("busy");
   });
 
+  it("shuts down past a failing store: the users whose devices stay in the store are reported, the others are removed", async () => {
+    const store = new ScriptedStore(create());
+    const errors: unknown[] = [];
+    const bench = new Bench({ store, onError: (error) => errors.push(error) });
+    await bench.login("c1", "alice");
+    await bench.login("c2", "bob");
+    store.conflicts = 1000; // every commit refused: no removal goes through
+    expect(await bench.engine.shutDown()).toEqual(expect.arrayContaining(["alice", "bob"]));
+    expect(errors).toHaveLength(2);
+    store.conflicts = 0;
+    expect((await store.readUser("alice")).value?.devices).toHaveLength(1);
+
+    const healthy = new Bench({ store: create() });
+    await healthy.login("c1", "alice");
+    expect(await healthy.engine.shutDown()).toEqual([]);
+    expect((await healthy.engine.statusOf("alice"))?.onlineDevices).toEqual([]);
+  });
+
   it("answers a connection's requests in order and applies one user's transitions one at a time, however late the store answers", async () => {
     const store = new ScriptedStore(create());
     store.maxDelay = 3;
