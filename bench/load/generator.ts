@@ -42,6 +42,8 @@ interface Client {
 
 const ATTEMPT_TIMEOUT_MS = 30_000;
 const MAX_LOGIN_ATTEMPTS = 20;
+/** Connections opened again for one user after a failed one (a refused login past the login timeout, say), as a client reconnects. */
+const MAX_RECONNECTS = 4;
 const TICK_MS = 10;
 const QUERY_USERS = 500;
 
@@ -49,7 +51,7 @@ let setup: GeneratorSetup;
 const clients = new Map<number, Client>();
 let heartbeatMs = 120_000;
 let stopping = false;
-const counters = { unexpectedCloses: 0, errors: {} as Record<string, number>, pongs: 0 };
+const counters = { unexpectedCloses: 0, errors: {} as Record<string, number>, pongs: 0, reconnects: 0 };
 
 // Per step: what the receivers saw.
 let latency = new Histogram();
@@ -205,6 +207,16 @@ function connect(user: number): Promise<boolean> {
   });
 }
 
+/** `connect`, again after a failure (at most MAX_RECONNECTS times, a second apart): what a client told to reconnect does. */
+async function connectPersistently(user: number): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    if (await connect(user)) return true;
+    if (attempt >= MAX_RECONNECTS || stopping) return false;
+    counters.reconnects++;
+    await sleep(1000);
+  }
+}
+
 /** Runs `work` over `items`, `concurrency` at a time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<boolean>): Promise<number> {
   let next = 0;
@@ -252,7 +264,7 @@ serveRpc({
     const todo = users((u) => isWriter(setup.graph, u) === args.writers);
     const start = Date.now();
     const cpu0 = cpuUs();
-    const ok = await pool(todo, setup.concurrency, connect);
+    const ok = await pool(todo, setup.concurrency, connectPersistently);
     return { attempted: todo.length, loggedIn: ok, ms: Date.now() - start, cpuUs: cpuUs() - cpu0, writerVersions: [...writerVersions] };
   },
 
@@ -386,7 +398,7 @@ serveRpc({
   },
 
   held() {
-    return { held: clients.size, unexpectedCloses: counters.unexpectedCloses, errors: counters.errors, pongs: counters.pongs };
+    return { held: clients.size, unexpectedCloses: counters.unexpectedCloses, errors: counters.errors, pongs: counters.pongs, reconnects: counters.reconnects };
   },
 
   stop() {

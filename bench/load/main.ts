@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const redisHeld0 = await redisStats();
   const heldT0 = nowUs();
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  type Held = { held: number; unexpectedCloses: number; errors: Record<string, number>; pongs: number };
+  type Held = { held: number; unexpectedCloses: number; errors: Record<string, number>; pongs: number; reconnects: number };
   const heldNow = await all<Held>("held", null, 30_000);
   const heldNodes = await perNode();
   const held1 = combined(heldNodes);
@@ -254,6 +254,8 @@ async function main(): Promise<void> {
       held_at_end: sum(held.map((h) => h.held)),
       dropped: sum(held.map((h) => h.unexpectedCloses)),
       pongs: sum(held.map((h) => h.pongs)),
+      // Connections opened again after a failed one (the login refused until the login timeout closed it).
+      reconnects: sum(held.map((h) => h.reconnects)),
       subscribed_receivers: sum(subscribed.map((s) => s.subscribed)),
       login_seconds: round(loginUs / 1e6, 2),
       logins_per_sec: Math.round(loggedIn / (loginUs / 1e6)),
