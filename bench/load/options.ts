@@ -77,10 +77,12 @@ export const fdLimit = descriptorLimit() ?? 1024;
 export const perNodeMaximum = fdLimit - SERVER_RESERVE;
 const targets = Math.max(1, urls.length, nodes);
 export const connections = intFlag("connections", flags.connections, quick ? 600 : targets * perNodeMaximum);
+// The default graph shrinks to fit fewer connections: at most half of them write, the rest may receive.
+const writers = intFlag("writers", flags.writers, quick ? 50 : Math.min(1000, Math.floor(connections / 2)));
 export const graph: GraphPlan = {
   users: connections,
-  writers: intFlag("writers", flags.writers, quick ? 50 : 1000),
-  receivers: intFlag("receivers", flags.receivers, quick ? 400 : 10_000),
+  writers,
+  receivers: intFlag("receivers", flags.receivers, quick ? 400 : Math.min(10_000, connections - writers)),
   subscriptionsPerReceiver: intFlag("subscriptions", flags.subscriptions, quick ? 10 : 50),
   // The servers at --url know no friends unless started with this plan's --write-config.
   friendsPerWriter: intFlag("friends", flags.friends, urls.length > 0 ? 0 : quick ? 2 : 5),
