@@ -312,15 +312,20 @@ async function main(): Promise<void> {
   );
 }
 
-/** Each node's connections, RSS per connection (from before the logins) and CPU while held. */
-function nodeFigures(before: ServerStats[], held0: ServerStats[], held1: ServerStats[], heldUs: number) {
-  return held1.map((h, i) => ({
-    connections: h.connections,
-    rss_bytes_held: h.rssBytes,
-    rss_per_connection_bytes: h.connections > 0 ? Math.round((h.rssBytes - before[i]!.rssBytes) / h.connections) : null,
-    cpu_percent_held: round((100 * (h.cpuUs - held0[i]!.cpuUs)) / heldUs),
-    loop_delay_max_ms: round(h.loopDelayMaxMs),
-  }));
+/** Each node's connections, RSS per connection (from before the logins) and CPU while held; null where a node did not answer. */
+function nodeFigures(before: (ServerStats | undefined)[], held0: (ServerStats | undefined)[], held1: (ServerStats | undefined)[], heldUs: number) {
+  return held1.map((h, i) => {
+    const b = before[i];
+    const h0 = held0[i];
+    if (!h || !b || !h0) return null;
+    return {
+      connections: h.connections,
+      rss_bytes_held: h.rssBytes,
+      rss_per_connection_bytes: h.connections > 0 ? Math.round((h.rssBytes - b.rssBytes) / h.connections) : null,
+      cpu_percent_held: round((100 * (h.cpuUs - h0.cpuUs)) / heldUs),
+      loop_delay_max_ms: round(h.loopDelayMaxMs),
+    };
+  });
 }
 
 let set: ServerSet | undefined;

@@ -39,8 +39,8 @@ export interface ServerSet {
   readonly servers: StartedServer[];
   /** The local cluster's Redis, when there is one. */
   readonly redis: { readonly url: string; readonly pid: number; stats(): Promise<RedisStats> } | undefined;
-  /** Every server's figures, in start order. */
-  stats(): Promise<ServerStats[]>;
+  /** Every server's figures, in start order; undefined for one that did not answer within a minute (its event loop stalled). */
+  stats(): Promise<(ServerStats | undefined)[]>;
   /** Kills whatever still runs (redis-server included). */
   kill(): Promise<void>;
 }
@@ -91,7 +91,7 @@ export async function startServers(nodes: number, config: object): Promise<Serve
   const set: ServerSet = {
     servers,
     redis: undefined,
-    stats: () => Promise.all(servers.map((s) => s.rpc.call<ServerStats>("stats", null, 30_000))),
+    stats: () => Promise.all(servers.map((s) => s.rpc.call<ServerStats>("stats", null, 60_000).catch(() => undefined))),
     async kill() {
       killStartedServers();
       await redis?.stop();
@@ -128,9 +128,10 @@ async function redisStats(url: string): Promise<RedisStats> {
   }
 }
 
-/** The figures of several servers as one (sums; the worst loop delay). */
-export function combined(stats: ServerStats[]): ServerStats | undefined {
-  if (stats.length === 0) return undefined;
+/** The figures of several servers as one (sums; the worst loop delay); undefined unless every server answered. */
+export function combined(all: (ServerStats | undefined)[]): ServerStats | undefined {
+  if (all.length === 0 || all.some((s) => s === undefined)) return undefined;
+  const stats = all as ServerStats[];
   const sum = (pick: (s: ServerStats) => number) => stats.reduce((n, s) => n + pick(s), 0);
   const writes = stats.every((s) => s.writeSyscalls !== null) ? sum((s) => s.writeSyscalls!) : null;
   return {
