@@ -207,6 +207,17 @@ function connect(user: number): Promise<boolean> {
   });
 }
 
+/** A subscribe request, sent again after a refusal a client retries (72114 after its retry_after_ms, 70500 after a second), at most MAX_LOGIN_ATTEMPTS times. */
+async function subscribeOnce(client: Client, userIds: string[]): Promise<Frame | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await request(client, { $case: "subscribeUserStatusRequest", value: { userIds } }).catch(() => undefined);
+    const error = answer?.body?.$case === "error" ? answer.body.value : undefined;
+    const retry = error?.code === ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE || error?.code === ErrorCode.ERROR_CODE_INTERNAL_ERROR;
+    if (!retry || attempt >= MAX_LOGIN_ATTEMPTS || stopping) return answer;
+    await sleep(Math.max(1000, error.retryAfterMs));
+  }
+}
+
 /** `connect`, again after a failure (at most MAX_RECONNECTS times, a second apart): what a client told to reconnect does. */
 async function connectPersistently(user: number): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
@@ -275,7 +286,7 @@ serveRpc({
       if (!client) return false;
       const ids = subscriptionsOf(setup.graph, user).map(userId);
       for (let i = 0; i < ids.length; i += 100) {
-        const answer = await request(client, { $case: "subscribeUserStatusRequest", value: { userIds: ids.slice(i, i + 100) } }).catch(() => undefined);
+        const answer = await subscribeOnce(client, ids.slice(i, i + 100));
         if (answer?.body?.$case !== "subscribeUserStatusResponse" || answer.body.value.errors.length > 0) return false;
       }
       return true;
