@@ -1,12 +1,15 @@
 // The reference server's work for one 500-user GetUserStatus query, without
-// the socket: the engine (validation, rate limit, one read of the in-memory
+// the socket: decoding the request (the general codec and the fast path the
+// server takes), the engine (validation, rate limit, one read of the in-memory
 // store, statuses) and the FrameEncoder (entries reused by version, spliced into the Frame). In one
 // process, on simulated time; for before/after comparisons of the server path.
 //   node --import tsx bench/server-query.ts [queries]
 // 250 users have a custom status (ASCII or CJK); every user has one device.
-import type { Frame } from "../generated/ts-proto/presence/v1/frame.js";
+import { Frame } from "../generated/ts-proto/presence/v1/frame.js";
 import { Platform } from "../generated/ts-proto/presence/v1/status.js";
+import { decodeFrame } from "../src/codec/messages.js";
 import { InMemoryUserDirectory, PresenceEngine, simulatedTime, type EngineEffect } from "../src/engine/index.js";
+import { decodeQueryFrame } from "../src/fast/index.js";
 import { FrameEncoder } from "../src/server/frame-encoder.js";
 
 const USERS = 500;
@@ -44,6 +47,9 @@ const encoder = new FrameEncoder();
 const query = { $case: "getUserStatusRequest" as const, value: { userIds } };
 const queries = Number(process.argv[2] ?? 3000);
 const warmUp = Math.floor(queries / 3);
+const requestBytes = Frame.encode({ requestId: 123_456, body: query }).finish();
+let generalDecodeNs = 0n;
+let fastDecodeNs = 0n;
 let engineNs = 0n;
 let encodeNs = 0n;
 let bytes = 0;
@@ -53,6 +59,10 @@ for (let i = 0; i < queries; i++) {
   // Heartbeat timeouts the advance started end outside the measured part.
   await engine.idle();
   frames.length = 0;
+  const d0 = process.hrtime.bigint();
+  decodeFrame(requestBytes);
+  const d1 = process.hrtime.bigint();
+  if (decodeQueryFrame(requestBytes) === null) throw new Error("the fast path refused a plain query");
   const t0 = process.hrtime.bigint();
   await engine.receive("q", { requestId: requestId++, body: query });
   const t1 = process.hrtime.bigint();
@@ -61,10 +71,12 @@ for (let i = 0; i < queries; i++) {
   bytes = encoder.encode(frame, 1 << 20).length;
   const t2 = process.hrtime.bigint();
   if (i >= warmUp) {
+    generalDecodeNs += d1 - d0;
+    fastDecodeNs += t0 - d1;
     engineNs += t1 - t0;
     encodeNs += t2 - t1;
   }
 }
 const measured = queries - warmUp;
 const us = (ns: bigint) => (Number(ns) / measured / 1000).toFixed(1);
-process.stdout.write(`${USERS}-user query, ${bytes}-byte frame: engine ${us(engineNs)} µs, frame encoder ${us(encodeNs)} µs (mean of ${measured})\n`);
+process.stdout.write(`${USERS}-user query (${requestBytes.length}-byte request), ${bytes}-byte frame: decode ${us(generalDecodeNs)} µs general / ${us(fastDecodeNs)} µs fast path, engine ${us(engineNs)} µs, frame encoder ${us(encodeNs)} µs (mean of ${measured})\n`);

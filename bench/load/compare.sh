@@ -2,7 +2,7 @@
 # Compares the server of two commits under the same load tool (this tree's
 # bench/load), taking turns: A, B, A, B ... each run its own set of processes.
 #   bash bench/load/compare.sh <commitA> <commitB> <rounds> [npm run load options...]
-# Prints each run's step lines; the JSON of each is left in the output folder it names.
+# Prints each run's step and query lines; the JSON of each is left in the output folder it names.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 a=$1 b=$2 rounds=$3
@@ -19,7 +19,7 @@ for round in $(seq 1 "$rounds"); do
   for commit in "$a" "$b"; do
     json="$out/$commit-$round.json"
     (cd "$out/tree-$commit" && node --import tsx bench/load/main.ts "$@" --out "$json" 2>"$out/$commit-$round.log" >/dev/null) || echo "$commit round $round failed: see $out/$commit-$round.log"
-    echo "$commit round $round: $(grep '^step' "$out/$commit-$round.log" | tr '\n' ' ')"
+    echo "$commit round $round: $(grep -E '^(step|queries)' "$out/$commit-$round.log" | tr '\n' ' ')"
   done
 done
 echo "results in $out"

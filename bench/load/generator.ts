@@ -42,6 +42,8 @@ interface Client {
 
 const ATTEMPT_TIMEOUT_MS = 30_000;
 const MAX_LOGIN_ATTEMPTS = 20;
+/** Connections opened again for one user after a failed one (a refused login past the login timeout, say), as a client reconnects. */
+const MAX_RECONNECTS = 4;
 const TICK_MS = 10;
 const QUERY_USERS = 500;
 
@@ -49,7 +51,7 @@ let setup: GeneratorSetup;
 const clients = new Map<number, Client>();
 let heartbeatMs = 120_000;
 let stopping = false;
-const counters = { unexpectedCloses: 0, errors: {} as Record<string, number>, pongs: 0 };
+const counters = { unexpectedCloses: 0, errors: {} as Record<string, number>, pongs: 0, reconnects: 0 };
 
 // Per step: what the receivers saw.
 let latency = new Histogram();
@@ -205,6 +207,27 @@ function connect(user: number): Promise<boolean> {
   });
 }
 
+/** A subscribe request, sent again after a refusal a client retries (72114 after its retry_after_ms, 70500 after a second), at most MAX_LOGIN_ATTEMPTS times. */
+async function subscribeOnce(client: Client, userIds: string[]): Promise<Frame | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await request(client, { $case: "subscribeUserStatusRequest", value: { userIds } }).catch(() => undefined);
+    const error = answer?.body?.$case === "error" ? answer.body.value : undefined;
+    const retry = error?.code === ErrorCode.ERROR_CODE_TEMPORARILY_UNAVAILABLE || error?.code === ErrorCode.ERROR_CODE_INTERNAL_ERROR;
+    if (!retry || attempt >= MAX_LOGIN_ATTEMPTS || stopping) return answer;
+    await sleep(Math.max(1000, error.retryAfterMs));
+  }
+}
+
+/** `connect`, again after a failure (at most MAX_RECONNECTS times, a second apart): what a client told to reconnect does. */
+async function connectPersistently(user: number): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    if (await connect(user)) return true;
+    if (attempt >= MAX_RECONNECTS || stopping) return false;
+    counters.reconnects++;
+    await sleep(1000);
+  }
+}
+
 /** Runs `work` over `items`, `concurrency` at a time. */
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<boolean>): Promise<number> {
   let next = 0;
@@ -252,7 +275,7 @@ serveRpc({
     const todo = users((u) => isWriter(setup.graph, u) === args.writers);
     const start = Date.now();
     const cpu0 = cpuUs();
-    const ok = await pool(todo, setup.concurrency, connect);
+    const ok = await pool(todo, setup.concurrency, connectPersistently);
     return { attempted: todo.length, loggedIn: ok, ms: Date.now() - start, cpuUs: cpuUs() - cpu0, writerVersions: [...writerVersions] };
   },
 
@@ -263,7 +286,7 @@ serveRpc({
       if (!client) return false;
       const ids = subscriptionsOf(setup.graph, user).map(userId);
       for (let i = 0; i < ids.length; i += 100) {
-        const answer = await request(client, { $case: "subscribeUserStatusRequest", value: { userIds: ids.slice(i, i + 100) } }).catch(() => undefined);
+        const answer = await subscribeOnce(client, ids.slice(i, i + 100));
         if (answer?.body?.$case !== "subscribeUserStatusResponse" || answer.body.value.errors.length > 0) return false;
       }
       return true;
@@ -386,7 +409,7 @@ serveRpc({
   },
 
   held() {
-    return { held: clients.size, unexpectedCloses: counters.unexpectedCloses, errors: counters.errors, pongs: counters.pongs };
+    return { held: clients.size, unexpectedCloses: counters.unexpectedCloses, errors: counters.errors, pongs: counters.pongs, reconnects: counters.reconnects };
   },
 
   stop() {

@@ -13,143 +13,23 @@ import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { descriptorLimit } from "../../src/server/descriptors.js";
-import { DEV_SECRET } from "../../src/token/token.js";
-import { fanOut, friendsConfig, type GraphPlan } from "./graph.js";
+import { fanOut } from "./graph.js";
 import { Histogram, type HistogramData } from "./histogram.js";
+import {
+  beyond, concurrency, connections, drainMs, fdLimit, generators, graph, help, holdMs, nodes, notificationRates, outFile, perNodeMaximum, profile as profiling,
+  queryMs, queryRate, quick, runBoundMs, secret, serverConfig, stepMs, urls as targetUrls, USAGE, writeConfig,
+} from "./options.js";
 import type { ProfileLine } from "./profile.js";
 import { RpcClient, nowUs } from "./rpc.js";
+import { combined, killStartedServers, startServers, type ServerSet, type ServerStats } from "./servers.js";
 
-const USAGE = `usage: npm run load -- [--quick] [--url ws://127.0.0.1:PORT/presence]... [--connections N] [--writers N]
-  [--receivers N] [--subscriptions N] [--friends N] [--generators N] [--rates n1,n2,...] [--step-seconds S]
-  [--query-rate N] [--query-seconds S] [--beyond N] [--profile] [--write-config FILE] [--out FILE]
-  --rates are notifications/s to offer, stepped up in order; --url may repeat (users are spread over the URLs);
-  --beyond N opens N connections past the planned ones, to a node that should then be full (a started server is
-  configured with maxConnections = --connections, and probed with 20 by default); --profile takes a CPU profile
-  of the started server over each step and its shutdown (bench/results/load-*.cpuprofile) and lists its top functions;
-  a server at --url must accept the secret in PRESENCE_SECRET (or the development one), allow the request rates and
-  know the plan's friends (--friends is 0 with --url unless given): --write-config FILE writes the configuration the
-  plan needs (start the servers with PRESENCE_CONFIG=FILE) and exits.`;
-
-/** Descriptors a generator keeps for itself (stdio, IPC, the runtime's own). */
-const GENERATOR_RESERVE = 100;
-/** Descriptors the server keeps for health checks and files; connections go up to the limit minus this. */
-const SERVER_RESERVE = 500;
-
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    url: { type: "string", multiple: true, default: [] },
-    connections: { type: "string" },
-    writers: { type: "string" },
-    receivers: { type: "string" },
-    subscriptions: { type: "string" },
-    friends: { type: "string" },
-    generators: { type: "string" },
-    rates: { type: "string" },
-    "step-seconds": { type: "string" },
-    "query-rate": { type: "string" },
-    "query-seconds": { type: "string" },
-    beyond: { type: "string" },
-    profile: { type: "boolean", default: false },
-    "write-config": { type: "string" },
-    out: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
-});
-if (flags.help) {
+if (help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const quick = flags.quick || process.env.LOAD_QUICK === "1";
-
-function intFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${value}\n${USAGE}`);
-  return n;
-}
-
-for (const url of flags.url) {
-  const host = new URL(url).hostname;
-  if (!/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(host)) throw new Error(`load runs target loopback only; ${url} is not`);
-}
-
-const fdLimit = descriptorLimit() ?? 1024;
-const nodes = Math.max(1, flags.url.length);
-const connections = intFlag("connections", flags.connections, quick ? 600 : nodes * (fdLimit - SERVER_RESERVE));
-const graph: GraphPlan = {
-  users: connections,
-  writers: intFlag("writers", flags.writers, quick ? 50 : 1000),
-  receivers: intFlag("receivers", flags.receivers, quick ? 400 : 10_000),
-  subscriptionsPerReceiver: intFlag("subscriptions", flags.subscriptions, quick ? 10 : 50),
-  // The servers at --url know no friends unless started with this plan's --write-config.
-  friendsPerWriter: intFlag("friends", flags.friends, flags.url.length > 0 ? 0 : quick ? 2 : 5),
-};
-if (graph.writers + graph.receivers > connections) throw new Error(`--writers plus --receivers (${graph.writers + graph.receivers}) exceed --connections (${connections})`);
-const perGenerator = fdLimit - GENERATOR_RESERVE;
-const generators = Math.max(intFlag("generators", flags.generators, 2), Math.ceil(connections / perGenerator));
-if (connections > nodes * (fdLimit - SERVER_RESERVE)) {
-  process.stderr.write(`warning: ${connections} connections exceed ${nodes} node(s) x ${fdLimit - SERVER_RESERVE} (descriptor limit ${fdLimit} minus ${SERVER_RESERVE} in reserve)\n`);
-}
-const notificationRates = (flags.rates ?? (quick ? "2000,4000" : "10000,20000,35000,50000,70000,100000")).split(",").map((r) => intFlag("rates", r, 0));
-const stepMs = 1000 * intFlag("step-seconds", flags["step-seconds"], quick ? 2 : 10);
-const queryRate = intFlag("query-rate", flags["query-rate"], quick ? 100 : 2000);
-const queryMs = 1000 * intFlag("query-seconds", flags["query-seconds"], quick ? 2 : 10);
-const drainMs = quick ? 5_000 : 10_000;
-const secret = process.env.PRESENCE_SECRET ?? DEV_SECRET;
-const outFile = flags.out ?? path.join(import.meta.dirname, "..", "results", quick ? "load-quick.json" : "load.json");
 const fanout = fanOut(graph);
-const beyond = intFlag("beyond", flags.beyond, flags.url.length === 0 ? 20 : 0);
-
 const children: ChildProcess[] = [];
 const tsx = { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "pipe", "ipc"] as ("ignore" | "inherit" | "pipe" | "ipc")[] };
-
-interface ServerStats {
-  rssBytes: number;
-  cpuUs: number;
-  connections: number;
-  loopDelayMaxMs: number;
-  loopDelayP99Ms: number;
-  writeSyscalls: number | null;
-}
-
-/** The server configuration the plan needs: its friends, and the rate limit out of the way. */
-function serverConfig() {
-  return {
-    logLevel: "warn",
-    app: { plan: "premium", featureEnabled: true, friendAutoNotify: true, limits: { rateLimitRequests: 1_000_000_000 } },
-    friends: friendsConfig(graph),
-  };
-}
-
-/** The reference server in its own process, configured through a JSON file as `npm start` is. */
-async function startServer(): Promise<{ rpc: RpcClient; url: string; log: string[] }> {
-  const configFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "presence-load-")), "presence.json");
-  // Full at exactly the planned connections, so the probe past them meets the admission limit.
-  fs.writeFileSync(configFile, JSON.stringify({ ...serverConfig(), maxConnections: connections }));
-  const child = fork(path.join(import.meta.dirname, "server-process.ts"), [], {
-    ...tsx,
-    env: { ...process.env, PRESENCE_CONFIG: configFile, PRESENCE_PORT: "0", PRESENCE_HOST: "127.0.0.1" },
-  });
-  children.push(child);
-  const log: string[] = [];
-  child.stderr?.on("data", (chunk: Buffer) => {
-    log.push(...chunk.toString().split("\n").filter(Boolean));
-    log.splice(0, Math.max(0, log.length - 20));
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the server did not listen within 30 s")), 30_000);
-    child.once("exit", (code) => reject(new Error(`the server exited (${code}): ${log.join("\n")}`)));
-    child.on("message", (message: { listening?: string }) => {
-      if (message.listening === undefined) return;
-      clearTimeout(timer);
-      resolve(message.listening);
-    });
-  });
-  return { rpc: new RpcClient(child, "server"), url, log };
-}
 
 function startGenerator(index: number): RpcClient {
   const child = fork(path.join(import.meta.dirname, "generator.ts"), [], tsx);
@@ -167,24 +47,44 @@ function latencyOf(data: HistogramData[]): { p50: number; p99: number; max: numb
 }
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
+/** CPU profiles of the first started server (the one node, or the cluster's first), per phase. */
+async function profiled<T>(set: ServerSet | undefined, name: string, work: () => Promise<T>): Promise<{ result: T; profile?: ProfileLine[] }> {
+  const rpc = profiling ? set?.servers[0]?.rpc : undefined;
+  await rpc?.call("profileStart", null, 30_000);
+  const result = await work();
+  const file = path.join(path.dirname(outFile), `load-${name}.cpuprofile`);
+  const profile = rpc ? await rpc.call<ProfileLine[]>("profileStop", { file }, 60_000) : undefined;
+  return profile ? { result, profile } : { result };
+}
+
 async function main(): Promise<void> {
   const runStart = Date.now();
-  const server = flags.url.length === 0 ? await startServer() : undefined;
-  const urls = server ? [server.url] : flags.url;
-  const stats = () => server?.rpc.call<ServerStats>("stats", null, 30_000);
+  // A started single server is full at exactly the planned connections, so the probe past them meets the admission limit.
+  set = targetUrls.length === 0 ? await startServers(nodes, { ...serverConfig(), maxConnections: nodes > 0 ? perNodeMaximum : connections }) : undefined;
+  const servers = set?.servers ?? [];
+  const urls = set ? servers.map((s) => s.url) : targetUrls;
+  const perNode = async () => (set ? await set.stats() : []);
+  const stats = async () => combined(await perNode());
+  const redisStats = async () => (await set?.redis?.stats()) ?? undefined;
   const gens = Array.from({ length: generators }, (_, i) => startGenerator(i));
   const all = <T>(command: string, args: unknown, timeoutMs: number) => Promise.all(gens.map((g) => g.call<T>(command, args, timeoutMs)));
-  await Promise.all(gens.map((g, index) => g.call("setup", { index, generators, urls, secret, graph, concurrency: quick ? 50 : 200 }, 30_000)));
-  const baseline = await stats();
+  await Promise.all(gens.map((g, index) => g.call("setup", { index, generators, urls, secret, graph, concurrency }, 30_000)));
+  const baselineNodes = await perNode();
+  const baseline = combined(baselineNodes);
+  const redis0 = await redisStats();
 
   // Connections: writers first, so no receiver hears a writer's login before the baseline.
   type Login = { attempted: number; loggedIn: number; ms: number; cpuUs: number; writerVersions: [number, number][] };
-  const loginTimeout = 60_000 + connections * 20;
+  const loginTimeout = Math.min(runBoundMs, 60_000 + connections * 20);
+  const loginStartUs = nowUs();
   const writerLogins = await all<Login>("login", { writers: true }, loginTimeout);
   const otherLogins = await all<Login>("login", { writers: false }, loginTimeout);
+  const loginUs = nowUs() - loginStartUs;
+  const afterLogins = await stats();
+  const redisAfterLogins = await redisStats();
   const logins = [...writerLogins, ...otherLogins];
   const loggedIn = sum(logins.map((l) => l.loggedIn));
-  const loginMs = Math.max(...writerLogins.map((l) => l.ms)) + Math.max(...otherLogins.map((l) => l.ms));
+  process.stderr.write(`${loggedIn}/${connections} connections logged in over ${urls.length} node(s) in ${round(loginUs / 1e6)} s (${generators} generators)\n`);
   type Subscribed = { attempted: number; subscribed: number };
   const subscribed = await all<Subscribed>("subscribe", null, loginTimeout);
   const versions = writerLogins.flatMap((l) => l.writerVersions);
@@ -205,15 +105,21 @@ async function main(): Promise<void> {
   }
 
   // Held, idle but for heartbeats: memory and CPU per connection.
-  const holdMs = quick ? 1000 : 5000;
-  const held0 = await stats();
+  const held0Nodes = await perNode();
+  const held0 = combined(held0Nodes);
+  const redisHeld0 = await redisStats();
+  const heldT0 = nowUs();
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  const held1 = await stats();
-  process.stderr.write(`${loggedIn}/${connections} connections logged in (${generators} generators), fan-out ${round(fanout)} per change\n`);
+  type Held = { held: number; unexpectedCloses: number; errors: Record<string, number>; pongs: number; reconnects: number };
+  const heldNow = await all<Held>("held", null, 30_000);
+  const heldNodes = await perNode();
+  const held1 = combined(heldNodes);
+  const redisHeld1 = await redisStats();
+  const heldUs = nowUs() - heldT0;
+  process.stderr.write(`held ${sum(heldNow.map((h) => h.held))} for ${holdMs / 1000} s, ${sum(heldNow.map((h) => h.unexpectedCloses))} dropped; fan-out ${round(fanout)} per change\n`);
 
   // One unreported step at the first rate first: the JIT and the heaps warm up on both sides.
-  const warmUpMs = Math.min(stepMs, 3000);
-  await runStep(notificationRates[0] ?? 0, warmUpMs);
+  if (notificationRates.length > 0) await runStep(notificationRates[0]!, Math.min(stepMs, 3000));
   const steps = [];
   for (const target of notificationRates) {
     const step = await runStep(target, stepMs);
@@ -227,18 +133,17 @@ async function main(): Promise<void> {
   /** Offers `target` notifications/s for `durationMs`, waits for the deliveries, and measures the step. */
   async function runStep(target: number, durationMs: number) {
     const changesPerSec = target / fanout;
-    if (flags.profile) await server?.rpc.call("profileStart", null, 30_000);
-    const s0 = await stats();
-    const t0 = nowUs();
     type Step = { startUs: number; sent: number; answered: number; cpuUs: number; writerVersions: [number, number][] };
-    const sent = await all<Step>("step", { changesPerSec, durationMs }, durationMs + 30_000);
     type Check = { latency: HistogramData; delivered: number; skipped: number; reordered: number; missing: number; lastDeliveryUs: number; cpuUs: number };
-    const finalVersions = sent.flatMap((s) => s.writerVersions);
-    const checks = await all<Check>("check", { finalVersions, deadlineMs: drainMs }, drainMs + 30_000);
-    const s1 = await stats();
-    const t1 = nowUs();
-    const profileFile = path.join(path.dirname(outFile), `load-step-${target}.cpuprofile`);
-    const profile = flags.profile ? await server?.rpc.call<ProfileLine[]>("profileStop", { file: profileFile }, 60_000) : undefined;
+    const { result: measured, profile } = await profiled(set, `step-${target}`, async () => {
+      const s0 = await stats();
+      const t0 = nowUs();
+      const sent = await all<Step>("step", { changesPerSec, durationMs }, durationMs + 30_000);
+      const finalVersions = sent.flatMap((s) => s.writerVersions);
+      const checks = await all<Check>("check", { finalVersions, deadlineMs: drainMs }, drainMs + 30_000);
+      return { s0, s1: await stats(), t0, t1: nowUs(), sent, checks };
+    });
+    const { s0, s1, t0, t1, sent, checks } = measured;
     const delivered = sum(checks.map((c) => c.delivered));
     const lastDelivery = Math.max(...checks.map((c) => c.lastDeliveryUs));
     const deliverySeconds = (Math.max(lastDelivery, t0) - Math.min(...sent.map((s) => s.startUs))) / 1e6;
@@ -246,7 +151,7 @@ async function main(): Promise<void> {
     const missing = sum(checks.map((c) => c.missing));
     const reordered = sum(checks.map((c) => c.reordered));
     const serverCpuUs = s0 && s1 ? s1.cpuUs - s0.cpuUs : undefined;
-    const step = {
+    return {
       target_notifications_per_sec: target,
       changes_per_sec: round(changesPerSec),
       changes_sent: sum(sent.map((s) => s.sent)),
@@ -266,76 +171,129 @@ async function main(): Promise<void> {
       pass: latency.p99 < 100 && missing === 0 && reordered === 0 && delivered > 0,
       ...(profile ? { server_profile_top: profile } : {}),
     };
-    return step;
   }
 
-  const q0 = await stats();
-  const qt0 = nowUs();
-  type Queried = { sent: number; notSent: number; answered: number; refused: number; unanswered: number; latency: HistogramData; cpuUs: number };
-  const queried = await all<Queried>("queries", { perSec: queryRate, durationMs: queryMs, maxInFlight: Math.max(50, Math.ceil(queryRate / generators / 2)) }, queryMs + 30_000);
-  const q1 = await stats();
-  const qt1 = nowUs();
-  const queryLatency = latencyOf(queried.map((q) => q.latency));
-  const queries = {
-    target_per_sec: queryRate,
-    sent: sum(queried.map((q) => q.sent)),
-    not_sent_in_flight_cap: sum(queried.map((q) => q.notSent)),
-    answered: queryLatency.count,
-    refused: sum(queried.map((q) => q.refused)),
-    unanswered: sum(queried.map((q) => q.unanswered)),
-    per_sec: Math.round(queryLatency.count / (queryMs / 1000)),
-    latency_ms: { p50: queryLatency.p50, p99: queryLatency.p99, max: queryLatency.max },
-    server_cpu_percent: q0 && q1 ? round((100 * (q1.cpuUs - q0.cpuUs)) / (qt1 - qt0)) : null,
-    generators_cpu_percent: queried.map((q) => round((100 * q.cpuUs) / (qt1 - qt0))),
-  };
-  process.stderr.write(`queries: ${queries.per_sec}/s answered of ${queryRate}/s offered, p50 ${queryLatency.p50} p99 ${queryLatency.p99} ms, refused ${queries.refused}\n`);
+  const queries = queryMs > 0 ? await runQueries() : null;
+  async function runQueries() {
+    type Queried = { sent: number; notSent: number; answered: number; refused: number; unanswered: number; latency: HistogramData; cpuUs: number };
+    const maxInFlight = Math.max(50, Math.ceil(queryRate / generators / 2));
+    const { result, profile } = await profiled(set, "queries", async () => {
+      const q0 = await stats();
+      const t0 = nowUs();
+      const queried = await all<Queried>("queries", { perSec: queryRate, durationMs: queryMs, maxInFlight }, queryMs + 30_000);
+      return { q0, q1: await stats(), t0, t1: nowUs(), queried };
+    });
+    const { q0, q1, t0, t1, queried } = result;
+    const latency = latencyOf(queried.map((q) => q.latency));
+    const refused = sum(queried.map((q) => q.refused));
+    const serverCpuUs = q0 && q1 ? q1.cpuUs - q0.cpuUs : undefined;
+    const generatorsCpuUs = sum(queried.map((q) => q.cpuUs));
+    const out = {
+      target_per_sec: queryRate,
+      sent: sum(queried.map((q) => q.sent)),
+      not_sent_in_flight_cap: sum(queried.map((q) => q.notSent)),
+      answered: latency.count,
+      refused,
+      unanswered: sum(queried.map((q) => q.unanswered)),
+      per_sec: Math.round(latency.count / (queryMs / 1000)),
+      latency_ms: { p50: latency.p50, p99: latency.p99, max: latency.max },
+      server_cpu_percent: serverCpuUs === undefined ? null : round((100 * serverCpuUs) / (t1 - t0)),
+      // Refused queries cost the server too (their decoding, the refusal): per query received, and per answer.
+      server_cpu_us_per_query: serverCpuUs === undefined || latency.count + refused === 0 ? null : round(serverCpuUs / (latency.count + refused)),
+      server_cpu_us_per_answer: serverCpuUs === undefined || latency.count === 0 ? null : round(serverCpuUs / latency.count),
+      server_loop_delay_max_ms: q1 ? round(q1.loopDelayMaxMs) : null,
+      generators_cpu_percent: queried.map((q) => round((100 * q.cpuUs) / (t1 - t0))),
+      generators_cpu_us_per_query: latency.count + refused === 0 ? null : round(generatorsCpuUs / (latency.count + refused)),
+      ...(profile ? { server_profile_top: profile } : {}),
+    };
+    process.stderr.write(
+      `queries: ${out.per_sec}/s answered of ${queryRate}/s offered, p50 ${out.latency_ms.p50} p99 ${out.latency_ms.p99} ms, refused ${refused}, server ${out.server_cpu_percent}% CPU (${out.server_cpu_us_per_query} µs per query), generators ${out.generators_cpu_percent.join("/")}% (${out.generators_cpu_us_per_query} µs per query)\n`,
+    );
+    return out;
+  }
 
-  type Held = { held: number; unexpectedCloses: number; errors: Record<string, number> };
   const held = await all<Held>("held", null, 30_000);
   const final = await stats();
-  // The server shuts down while the generators still hold every connection: a shutdown as in production.
-  const profileFile = flags.profile ? path.join(path.dirname(outFile), "load-shutdown.cpuprofile") : undefined;
-  const stopped = server ? await server.rpc.call<{ shutdownMs: number; shutdownCpuMs: number; phasesMs?: Record<string, number>; profile?: ProfileLine[] }>("stop", { profileFile }, 60_000) : undefined;
+  // The servers shut down while the generators still hold every connection: a shutdown as in production.
+  const shutdownProfile = profiling ? path.join(path.dirname(outFile), "load-shutdown.cpuprofile") : undefined;
+  // A shutdown that does not finish within a minute is reported as such (null), not a failed run.
+  const stopped = await Promise.all(
+    servers.map((s, i) =>
+      s.rpc.call<{ shutdownMs: number; shutdownCpuMs: number; phasesMs?: Record<string, number>; profile?: ProfileLine[] }>("stop", { profileFile: i === 0 ? shutdownProfile : undefined }, 60_000).catch(() => undefined),
+    ),
+  );
   await Promise.all(gens.map((g) => g.call("stop", null, 30_000).catch(() => undefined)));
+  await set?.kill();
 
   const passing = steps.filter((s) => s.pass);
   const best = passing[passing.length - 1];
+  const perConnection = (before: number | undefined, after: number | undefined, count: number) =>
+    before !== undefined && after !== undefined && count > 0 ? Math.round((after - before) / count) : null;
   const result = {
     tool: "npm run load",
     command: `npm run load -- ${process.argv.slice(2).join(" ")}`.trim(),
     quick,
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, descriptor_limit: fdLimit },
-    plan: { urls: server ? ["(started) " + urls[0]] : urls, generators, connections, ...graph, fan_out_per_change: round(fanout), step_seconds: stepMs / 1000, query_seconds: queryMs / 1000 },
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, descriptor_limit: fdLimit, load_average: os.loadavg().map((l) => round(l, 2)) },
+    plan: {
+      urls: set ? urls.map((u) => `(started) ${u}`) : urls,
+      nodes: urls.length,
+      redis: set?.redis ? "(started) redis-server, no persistence" : null,
+      generators,
+      connections,
+      ...graph,
+      fan_out_per_change: round(fanout),
+      hold_seconds: holdMs / 1000,
+      step_seconds: stepMs / 1000,
+      query_seconds: queryMs / 1000,
+    },
     connections: {
       requested: connections,
       logged_in: loggedIn,
+      held_after_hold: sum(heldNow.map((h) => h.held)),
       held_at_end: sum(held.map((h) => h.held)),
       dropped: sum(held.map((h) => h.unexpectedCloses)),
+      pongs: sum(held.map((h) => h.pongs)),
+      // Connections opened again after a failed one (the login refused until the login timeout closed it).
+      reconnects: sum(held.map((h) => h.reconnects)),
       subscribed_receivers: sum(subscribed.map((s) => s.subscribed)),
-      login_seconds: round(loginMs / 1000, 2),
-      logins_per_sec: Math.round(loggedIn / (loginMs / 1000)),
+      login_seconds: round(loginUs / 1e6, 2),
+      logins_per_sec: Math.round(loggedIn / (loginUs / 1e6)),
+      server_cpu_us_per_login: baseline && afterLogins && loggedIn > 0 ? round((afterLogins.cpuUs - baseline.cpuUs) / loggedIn) : null,
       generators_login_cpu_us: logins.map((l) => l.cpuUs),
       server_rss_bytes_before: baseline?.rssBytes ?? null,
       server_rss_bytes_held: held1?.rssBytes ?? null,
-      server_rss_per_connection_bytes: baseline && held1 && loggedIn > 0 ? Math.round((held1.rssBytes - baseline.rssBytes) / loggedIn) : null,
-      server_idle_cpu_percent: held0 && held1 ? round((100 * (held1.cpuUs - held0.cpuUs)) / (holdMs * 1000)) : null,
+      server_rss_per_connection_bytes: perConnection(baseline?.rssBytes, held1?.rssBytes, loggedIn),
+      server_idle_cpu_percent: held0 && held1 ? round((100 * (held1.cpuUs - held0.cpuUs)) / heldUs) : null,
       errors: held.map((h) => h.errors),
     },
+    nodes: set && nodes > 0 ? nodeFigures(baselineNodes, held0Nodes, heldNodes, heldUs) : null,
+    redis:
+      redis0 && redisAfterLogins && redisHeld0 && redisHeld1
+        ? {
+            memory_bytes_before: redis0.memoryBytes,
+            memory_bytes_held: redisHeld1.memoryBytes,
+            memory_per_connection_bytes: perConnection(redis0.memoryBytes, redisHeld1.memoryBytes, loggedIn),
+            cpu_us_per_login: loggedIn > 0 ? round((redisAfterLogins.cpuUs - redis0.cpuUs) / loggedIn) : null,
+            cpu_percent_during_logins: round((100 * (redisAfterLogins.cpuUs - redis0.cpuUs)) / loginUs),
+            cpu_percent_held: round((100 * (redisHeld1.cpuUs - redisHeld0.cpuUs)) / heldUs),
+          }
+        : null,
     admission,
     steps,
     best: best ?? null,
     lost: sum(steps.map((s) => s.lost)),
     reordered: sum(steps.map((s) => s.reordered)),
     queries,
-    server: server
+    server: set
       ? {
           rss_bytes_at_end: final?.rssBytes,
-          shutdown_ms_with_connections_held: stopped ? round(stopped.shutdownMs) : null,
-          shutdown_cpu_ms: stopped ? round(stopped.shutdownCpuMs) : null,
-          shutdown_phases_ms: stopped?.phasesMs ?? null,
-          ...(stopped?.profile ? { shutdown_profile_top: stopped.profile } : {}),
-          last_log_lines: server.log,
+          shutdown_ms_with_connections_held: stopped.every((s) => s !== undefined) ? round(Math.max(...stopped.map((s) => s!.shutdownMs))) : null,
+          // Per server, in the order started.
+          shutdown_cpu_ms: stopped.map((s) => (s ? round(s.shutdownCpuMs) : null)),
+          shutdown_phases_ms: stopped.map((s) => s?.phasesMs ?? null),
+          ...(stopped[0]?.profile ? { shutdown_profile_top: stopped[0].profile } : {}),
+          last_log_lines: servers.flatMap((s) => s.log),
         }
       : null,
     run_seconds: round((Date.now() - runStart) / 1000),
@@ -346,41 +304,60 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `connections: ${c.logged_in}/${c.requested} logged in at ${c.logins_per_sec}/s, ${c.held_at_end} held at the end, ${c.dropped} dropped; server RSS ${c.server_rss_per_connection_bytes} B/connection, ${c.server_idle_cpu_percent}% CPU idle`,
+      ...(result.redis ? [`redis: ${result.redis.memory_per_connection_bytes} B/connection, ${result.redis.cpu_us_per_login} µs CPU per login (${result.redis.cpu_percent_during_logins}% during logins, ${result.redis.cpu_percent_held}% held)`] : []),
       best
         ? `best step: ${best.notifications_per_sec} notifications/s at p50 ${best.latency_ms.p50} / p99 ${best.latency_ms.p99} / max ${best.latency_ms.max} ms, ${best.server_cpu_us_per_notification} µs server CPU each, 0 lost`
-        : "no step passed (p99 < 100 ms, nothing lost or reordered)",
-      `queries: ${queries.per_sec}/s at p50 ${queries.latency_ms.p50} / p99 ${queries.latency_ms.p99} ms`,
+        : steps.length > 0 ? "no step passed (p99 < 100 ms, nothing lost or reordered)" : "no steps",
+      ...(queries ? [`queries: ${queries.per_sec}/s at p50 ${queries.latency_ms.p50} / p99 ${queries.latency_ms.p99} ms`] : []),
       `lost ${result.lost}, reordered ${result.reordered}; shutdown with ${result.connections.held_at_end} connections held ${result.server?.shutdown_ms_with_connections_held ?? "-"} ms; wrote ${path.relative(process.cwd(), outFile)} (${result.run_seconds} s)`,
       "",
     ].join("\n"),
   );
 }
 
-const bounded = setTimeout(() => {
-  process.stderr.write("load run exceeded its time bound\n");
-  stopAll();
-  process.exit(2);
-}, (quick ? 120 : 1800) * 1000);
-bounded.unref();
-
-function stopAll(): void {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+/** Each node's connections, RSS per connection (from before the logins) and CPU while held; null where a node did not answer. */
+function nodeFigures(before: (ServerStats | undefined)[], held0: (ServerStats | undefined)[], held1: (ServerStats | undefined)[], heldUs: number) {
+  return held1.map((h, i) => {
+    const b = before[i];
+    const h0 = held0[i];
+    if (!h || !b || !h0) return null;
+    return {
+      connections: h.connections,
+      rss_bytes_held: h.rssBytes,
+      rss_per_connection_bytes: h.connections > 0 ? Math.round((h.rssBytes - b.rssBytes) / h.connections) : null,
+      cpu_percent_held: round((100 * (h.cpuUs - h0.cpuUs)) / heldUs),
+      loop_delay_max_ms: round(h.loopDelayMaxMs),
+    };
+  });
 }
 
-if (flags["write-config"]) {
-  fs.writeFileSync(flags["write-config"], `${JSON.stringify(serverConfig())}\n`);
-  process.stdout.write(`wrote ${flags["write-config"]}: start each server with PRESENCE_CONFIG=${flags["write-config"]}\n`);
+let set: ServerSet | undefined;
+const bounded = setTimeout(() => {
+  process.stderr.write("load run exceeded its time bound\n");
+  void stopAll().then(() => process.exit(2));
+}, runBoundMs);
+bounded.unref();
+
+async function stopAll(): Promise<void> {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  killStartedServers();
+  await set?.kill();
+}
+
+if (writeConfig) {
+  fs.writeFileSync(writeConfig, `${JSON.stringify(serverConfig())}\n`);
+  process.stdout.write(`wrote ${writeConfig}: start each server with PRESENCE_CONFIG=${writeConfig}\n`);
   process.exit(0);
 }
 
 main().then(
   () => {
     // Generators exit on their own; anything left after a grace period is killed.
-    setTimeout(stopAll, 2000).unref();
+    setTimeout(() => void stopAll(), 2000).unref();
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     process.stderr.write(`npm run load: ${error instanceof Error ? error.message : String(error)}\n`);
-    stopAll();
+    await stopAll();
     process.exitCode = 1;
   },
 );

@@ -81,8 +81,25 @@ export class UserState {
   }
 }
 
+/**
+ * Each record's status, built once: a record is a value, so its status is one
+ * too, and the 500-user query reads the same records again and again. The
+ * encoder can then know a status it encoded before by identity. Statuses are
+ * never changed after they are made (nobody may: they are shared).
+ */
+const published = new WeakMap<UserRecord, UserStatus>();
+
 /** The status a record publishes; a known user without a record has never logged in (UNLOGINED, version 0). */
 export function statusOf(userId: string, record: UserRecord | undefined, epoch: bigint): UserStatus {
+  if (!record) return build(userId, undefined, epoch);
+  const known = published.get(record);
+  if (known !== undefined && known.epoch === epoch && known.userId === userId) return known;
+  const status = build(userId, record, epoch);
+  published.set(record, status);
+  return status;
+}
+
+function build(userId: string, record: UserRecord | undefined, epoch: bigint): UserStatus {
   return {
     userId,
     statusType: !record ? UserStatusType.USER_STATUS_TYPE_UNLOGINED : record.devices.length > 0 ? UserStatusType.USER_STATUS_TYPE_ONLINE : record.disconnectedType,

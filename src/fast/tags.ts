@@ -8,3 +8,5 @@ export const FRAME_REQUEST_ID = 0x08;
 export const FRAME_USER_STATUS_CHANGED = 0x22;
 /** Frame.get_user_status_response (field 6, length-delimited). */
 export const FRAME_GET_USER_STATUS_RESPONSE = 0x32;
+/** Frame.get_user_status_request (field 5, length-delimited). */
+export const FRAME_GET_USER_STATUS_REQUEST = 0x2a;

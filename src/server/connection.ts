@@ -10,6 +10,7 @@ import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
 import { DecodeError } from "../codec/errors.js";
 import { decodeFrame } from "../codec/messages.js";
+import { decodeQueryFrame } from "../fast/index.js";
 import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import { splicesExactly, type FrameEncoder } from "./frame-encoder.js";
@@ -107,7 +108,9 @@ export class Connection {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let frame: Frame;
     try {
-      frame = decodeFrame(bytes, { maxFrameBytes: this.maxFrameBytes });
+      const maxFrameBytes = this.maxFrameBytes;
+      // The 500-user query by the fast path; every other frame, and anything malformed, by the general codec.
+      frame = (bytes.length <= maxFrameBytes ? decodeQueryFrame(bytes) : null) ?? decodeFrame(bytes, { maxFrameBytes });
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.reject(error.code, error.message);

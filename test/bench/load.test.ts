@@ -50,6 +50,28 @@ describe("npm run load -- --quick", () => {
     expect(result.server.shutdown_ms_with_connections_held).toBeGreaterThanOrEqual(0);
   }, 90_000);
 
+  it("starts a local cluster (--nodes 2: a redis-server and two nodes), spreads the users over it and reports each node and Redis", async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "load.json");
+    const run = await runLoad(["--quick", "--nodes", "2", "--rates", "2000", "--query-seconds", "1", "--out", out]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(fs.readFileSync(out, "utf8"));
+    const c = result.connections;
+    expect(c.logged_in).toBe(c.requested);
+    expect(c.held_at_end).toBe(c.requested);
+    expect(c.dropped).toBe(0);
+    expect(result.plan.nodes).toBe(2);
+    expect(result.nodes.map((n: { connections: number }) => n.connections)).toEqual([c.requested / 2, c.requested / 2]);
+    for (const node of result.nodes) expect(node.rss_bytes_held).toBeGreaterThan(0);
+    // Every login wrote its user's record to Redis, which holds more than it did before.
+    expect(result.redis.memory_bytes_held).toBeGreaterThan(result.redis.memory_bytes_before);
+    expect(result.redis.cpu_us_per_login).toBeGreaterThan(0);
+    // About half of each receiver's writers are on the other node (user i on node i mod 2): relayed through Redis, none lost.
+    expect(result.steps[0].notifications_delivered).toBeGreaterThan(0);
+    expect(result.lost).toBe(0);
+    expect(result.reordered).toBe(0);
+    expect(result.queries.answered + result.queries.refused).toBe(result.queries.sent);
+  }, 90_000);
+
   it("writes the server configuration a plan needs, for servers it does not start", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "presence.json");
     const run = await runLoad(["--quick", "--friends", "3", "--write-config", file]);

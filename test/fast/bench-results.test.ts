@@ -35,12 +35,14 @@ describe("bench/results/latest.json", () => {
 });
 
 describe("bench/server-query.ts", () => {
-  it("runs the server's query path and reports both parts", () => {
+  it("runs the server's query path and reports its parts", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", "bench/server-query.ts", "30"], {
       cwd: new URL("../..", import.meta.url),
       encoding: "utf8",
     });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^500-user query, \d+-byte frame: engine [\d.]+ µs, frame encoder [\d.]+ µs \(mean of 20\)\n$/);
+    expect(run.stdout).toMatch(
+      /^500-user query \(\d+-byte request\), \d+-byte frame: decode [\d.]+ µs general \/ [\d.]+ µs fast path, engine [\d.]+ µs, frame encoder [\d.]+ µs \(mean of 20\)\n$/,
+    );
   }, 30_000);
 });

@@ -60,6 +60,16 @@ describe("validateRequest", () => {
       expect(codeOf(request({ $case: "getUserStatusRequest", value: { userIds: ["é".repeat(64)] } }))).toBeUndefined();
     });
 
+    it("refuses exactly the ids over 128 bytes of UTF-8, whatever their text", () => {
+      fc.assert(
+        fc.property(fc.oneof(anyText, fc.string({ minLength: 40, maxLength: 140 }), fc.string({ unit: "binary", minLength: 30, maxLength: 70 })), (id) => {
+          const code = codeOf(request({ $case: "getUserStatusRequest", value: { userIds: [id] } }));
+          expect(code).toBe(id === "" || utf8Length(id) > 128 ? INVALID_PARAMETERS : undefined);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     it("follows limits from the context instead of the spec's", () => {
       const frame = request({ $case: "getUserStatusRequest", value: { userIds: ids(3) } });
       const limits = { maxQueryUsers: 2, maxSubscribeUsersPerCall: 100, maxUnsubscribeUsersPerCall: 100, maxCustomStatusBytes: 100, maxUserIdBytes: 128 };
