@@ -3,7 +3,8 @@
 // Generates the pbjs and pbf code into bench/.generated, then measures every
 // variant of every operation in fresh processes (bench/runner.ts), one at a
 // time: n processes for time (default 5, in rounds that visit every variant
-// once; each reports the lower quartile of 30 rounds of 100 ms of the JS
+// once, each target's variant next to its peers, every other round
+// backwards; each reports the lower quartile of 30 rounds of 100 ms of the JS
 // thread's on-CPU time per call, see bench/runner.ts and
 // bench/thread-clock.ts), one for heap bytes per call (--expose-gc). Reports per variant the
 // distribution over the processes (min, median, max), ratios of the medians,
@@ -22,7 +23,7 @@ import { makeDataset } from "./dataset.js";
 import { GetUserStatusResponse } from "../generated/ts-proto/presence/v1/operations.js";
 import { MIN_PROCESSES } from "./check-results.js";
 import type { RunnerResult } from "./runner.js";
-import { verdicts, type Verdict } from "./targets.js";
+import { TARGETS, verdicts, type Verdict } from "./targets.js";
 
 const ENCODE_VARIANTS = [
   "ts-proto",
@@ -151,9 +152,11 @@ async function measureAll(variants: readonly string[], op: "encode" | "decode", 
     );
   }
   const perProcess = new Map<string, RunnerResult[]>(variants.map((variant) => [variant, []]));
+  const order = roundOrder(variants, op);
   for (let round = 1; round <= processes; round++) {
     process.stderr.write(`${op}: round ${round} of ${processes}\n`);
-    for (const variant of variants) perProcess.get(variant)!.push(await runVariant(variant, op, "time", quick));
+    // Every other round backwards: a machine growing slower or faster during a round favours neither side of a ratio.
+    for (const variant of round % 2 === 1 ? order : [...order].reverse()) perProcess.get(variant)!.push(await runVariant(variant, op, "time", quick));
   }
   const measured: Measured[] = [];
   for (const variant of variants) {
@@ -161,6 +164,25 @@ async function measureAll(variants: readonly string[], op: "encode" | "decode", 
     measured.push({ variant, perProcess: perProcess.get(variant)!, heapBytesPerOp: heap.heap_bytes_per_op!, bytesIdentical: heap.bytes_identical_to_ts_proto });
   }
   return measured;
+}
+
+/**
+ * The variants of a round with each target's variant next to its peers (the
+ * first peer, the variant, the other peers), then the rest: the processes a
+ * verdict compares run seconds apart, within one spell of the shared machine.
+ */
+function roundOrder(variants: readonly string[], op: "encode" | "decode"): string[] {
+  const first: string[] = [];
+  const add = (variant: string) => {
+    if (variants.includes(variant) && !first.includes(variant)) first.push(variant);
+  };
+  for (const target of TARGETS.filter((t) => t.op === op)) {
+    const peers = TARGETS.filter((t) => t.op === op && t.variant === target.variant).map((t) => t.peer);
+    add(peers[0]!);
+    add(target.variant);
+    peers.slice(1).forEach(add);
+  }
+  return [...first, ...variants.filter((variant) => !first.includes(variant))];
 }
 
 function median(values: number[]): number {
