@@ -19,16 +19,23 @@ function runLoad(args: string[]): Promise<{ code: number | null; stderr: string 
   });
 }
 
+/** A quick run with these options: its results, once it exited cleanly with every connection held. */
+async function quickRun(args: string[]) {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "load.json");
+  const run = await runLoad(["--quick", ...args, "--out", out]);
+  expect(run.code, run.stderr).toBe(0);
+  const result = JSON.parse(fs.readFileSync(out, "utf8"));
+  const c = result.connections;
+  expect(c.logged_in).toBe(c.requested);
+  expect(c.held_at_end).toBe(c.requested);
+  expect(c.dropped).toBe(0);
+  return result;
+}
+
 describe("npm run load -- --quick", () => {
   it("holds every connection, is refused past them, delivers every change in order and answers every query", async () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "load.json");
-    const run = await runLoad(["--quick", "--out", out]);
-    expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(fs.readFileSync(out, "utf8"));
+    const result = await quickRun([]);
     const c = result.connections;
-    expect(c.logged_in).toBe(c.requested);
-    expect(c.held_at_end).toBe(c.requested);
-    expect(c.dropped).toBe(0);
     expect(c.subscribed_receivers).toBe(result.plan.receivers);
     expect(c.server_rss_per_connection_bytes).toBeGreaterThan(0);
     expect(result.admission.answers).toEqual({ "http 503": result.admission.extra_attempted });
@@ -51,14 +58,8 @@ describe("npm run load -- --quick", () => {
   }, 90_000);
 
   it("starts a local cluster (--nodes 2: a redis-server and two nodes), spreads the users over it and reports each node and Redis", async () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "load-test-")), "load.json");
-    const run = await runLoad(["--quick", "--nodes", "2", "--rates", "2000", "--query-seconds", "1", "--out", out]);
-    expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(fs.readFileSync(out, "utf8"));
+    const result = await quickRun(["--nodes", "2", "--rates", "2000", "--query-seconds", "1"]);
     const c = result.connections;
-    expect(c.logged_in).toBe(c.requested);
-    expect(c.held_at_end).toBe(c.requested);
-    expect(c.dropped).toBe(0);
     expect(result.plan.nodes).toBe(2);
     expect(result.nodes.map((n: { connections: number }) => n.connections)).toEqual([c.requested / 2, c.requested / 2]);
     for (const node of result.nodes) expect(node.rss_bytes_held).toBeGreaterThan(0);
