@@ -9,12 +9,12 @@ import type { UserStatus } from "../../generated/ts-proto/presence/v1/status.js"
 export class PendingNotifications {
   /** Gathered since the last write or coalescing, in order. */
   private recent: UserStatus[] = [];
-  /** Kept while the client is slow: the latest status of each user. */
-  private readonly latest = new Map<string, UserStatus>();
+  /** Kept while the client is slow: the latest status of each user. Only while needed: most clients never are slow. */
+  private latest: Map<string, UserStatus> | undefined;
 
   /** Statuses held. */
   get size(): number {
-    return this.recent.length + this.latest.size;
+    return this.recent.length + (this.latest?.size ?? 0);
   }
 
   add(statuses: readonly UserStatus[]): void {
@@ -24,15 +24,16 @@ export class PendingNotifications {
   /** Keeps only the latest status of each user; returns how many older ones it dropped. */
   coalesce(): number {
     const before = this.size;
-    for (const status of this.recent) this.latest.set(status.userId, status);
+    const latest = (this.latest ??= new Map());
+    for (const status of this.recent) latest.set(status.userId, status);
     this.recent = [];
-    return before - this.latest.size;
+    return before - latest.size;
   }
 
   /** Everything held, in the order to send it, leaving nothing. */
   take(): UserStatus[] {
-    const statuses = this.latest.size === 0 ? this.recent : [...this.latest.values(), ...this.recent];
-    this.latest.clear();
+    const statuses = this.latest === undefined || this.latest.size === 0 ? this.recent : [...this.latest.values(), ...this.recent];
+    this.latest = undefined;
     this.recent = [];
     return statuses;
   }
