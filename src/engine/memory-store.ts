@@ -12,8 +12,12 @@ export class InMemoryPresenceStore implements PresenceStore {
   // Values and revisions apart, so the 500-user query reaches each record in one lookup.
   private readonly users = new Map<string, UserRecord>();
   private readonly lists = new Map<string, readonly string[]>();
-  /** Reverse index of the lists: who subscribes each user. */
-  private readonly subscribers = new Map<string, Set<string>>();
+  /**
+   * Reverse index of the lists: who subscribes each user. Built at the first `subscribersOf`, then
+   * kept: over a recipient index (recipient-index.ts) nobody asks, and it would hold every
+   * subscription a second time.
+   */
+  private subscribers: Map<string, Set<string>> | undefined;
   private readonly rateWindows = new Map<string, readonly number[]>();
   /** By cell key; revisions keep counting across deletes, so a cell written again never repeats one. */
   private readonly revisions = new Map<string, number>();
@@ -41,7 +45,8 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   async subscribersOf(userIds: readonly string[]): Promise<string[][]> {
-    return userIds.map((userId) => [...(this.subscribers.get(userId) ?? [])]);
+    const subscribers = (this.subscribers ??= this.reverseLists());
+    return userIds.map((userId) => [...(subscribers.get(userId) ?? [])]);
   }
 
   async readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]> {
@@ -97,21 +102,32 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   private replaceList(subscriber: string, list: readonly string[]): void {
-    const next = new Set(list);
-    for (const target of this.lists.get(subscriber) ?? []) {
-      if (next.has(target)) continue;
-      const reverse = this.subscribers.get(target);
-      reverse?.delete(subscriber);
-      if (reverse?.size === 0) this.subscribers.delete(target);
-    }
-    for (const target of list) {
-      let reverse = this.subscribers.get(target);
-      if (!reverse) this.subscribers.set(target, (reverse = new Set()));
-      reverse.add(subscriber);
+    if (this.subscribers) {
+      const next = new Set(list);
+      for (const target of this.lists.get(subscriber) ?? []) if (!next.has(target)) unindex(this.subscribers, subscriber, target);
+      for (const target of list) index(this.subscribers, subscriber, target);
     }
     if (list.length === 0) this.lists.delete(subscriber);
     else this.lists.set(subscriber, list);
   }
+
+  private reverseLists(): Map<string, Set<string>> {
+    const reverse = new Map<string, Set<string>>();
+    for (const [subscriber, list] of this.lists) for (const target of list) index(reverse, subscriber, target);
+    return reverse;
+  }
+}
+
+function index(reverse: Map<string, Set<string>>, subscriber: string, target: string): void {
+  let set = reverse.get(target);
+  if (!set) reverse.set(target, (set = new Set()));
+  set.add(subscriber);
+}
+
+function unindex(reverse: Map<string, Set<string>>, subscriber: string, target: string): void {
+  const set = reverse.get(target);
+  set?.delete(subscriber);
+  if (set?.size === 0) reverse.delete(target);
 }
 
 function rateKey(userId: string, operation: OperationClass): string {

@@ -96,6 +96,9 @@ describe.each(STORES)("the $name store", ({ create }) => {
     await store.commit([{ kind: "subscriptions", userId: "s1", revision: s1.revision, value: [] }]);
     expect(await store.subscribersOf(["a", "b"])).toEqual([[], ["s2"]]);
     expect(await store.readSubscriptions("s1")).toEqual({ value: undefined, revision: 0 });
+    // Written after the first question: the index follows the lists from then on.
+    await store.commit([{ kind: "subscriptions", userId: "s3", revision: 0, value: ["a", "b"] }]);
+    expect((await store.subscribersOf(["a", "b"])).map((set) => set.sort())).toEqual([["s3"], ["s2", "s3"]]);
   });
 
   it("keeps a rate window per user and operation class, and the settings", async () => {
