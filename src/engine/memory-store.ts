@@ -96,6 +96,8 @@ export class InMemoryPresenceStore implements PresenceStore {
       if (write.value.length === 0) this.rateWindows.delete(key);
       else this.rateWindows.set(key, write.value);
     } else {
+      // Each id a request names is a string of its own: a list holds the one its user's record holds.
+      write = { ...write, value: write.value.map((id) => this.users.get(id)?.userId ?? id) };
       this.replaceList(write.userId, write.value);
     }
     if (write.kind !== "rate") for (const observer of this.observers) observer(write);
