@@ -12,15 +12,18 @@ export class InMemoryPresenceStore implements PresenceStore {
   // Values and revisions apart, so the 500-user query reaches each record in one lookup.
   private readonly users = new Map<string, UserRecord>();
   private readonly lists = new Map<string, readonly string[]>();
+  // Revisions by user id, not by a key made per cell: such keys are one more string per cell.
+  // They keep counting across deletes, so a cell written again never repeats one.
+  private readonly userRevisions = new Map<string, number>();
+  private readonly listRevisions = new Map<string, number>();
+  /** Each operation's windows by user id, with their revisions. */
+  private readonly rateWindows = new Map<OperationClass, Map<string, Cell<readonly number[]>>>();
   /**
    * Reverse index of the lists: who subscribes each user. Built at the first `subscribersOf`, then
    * kept: over a recipient index (recipient-index.ts) nobody asks, and it would hold every
    * subscription a second time.
    */
   private subscribers: Map<string, Set<string>> | undefined;
-  private readonly rateWindows = new Map<string, readonly number[]>();
-  /** By cell key; revisions keep counting across deletes, so a cell written again never repeats one. */
-  private readonly revisions = new Map<string, number>();
   private nextRevision = 1;
   private settings: Partial<AppConfig> = {};
   private readonly observers: ((write: StoreWrite) => void)[] = [];
@@ -33,7 +36,8 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   async readUser(userId: string): Promise<Cell<UserRecord>> {
-    return this.cell(this.users.get(userId), `u\u0000${userId}`);
+    const value = this.users.get(userId);
+    return { value, revision: value === undefined ? 0 : (this.userRevisions.get(userId) ?? 0) };
   }
 
   async readUsers(userIds: readonly string[], each: (record: UserRecord | undefined, index: number) => void): Promise<void> {
@@ -41,7 +45,8 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   async readSubscriptions(userId: string): Promise<Cell<readonly string[]>> {
-    return this.cell(this.lists.get(userId), `s\u0000${userId}`);
+    const value = this.lists.get(userId);
+    return { value, revision: value === undefined ? 0 : (this.listRevisions.get(userId) ?? 0) };
   }
 
   async subscribersOf(userIds: readonly string[]): Promise<string[][]> {
@@ -50,20 +55,17 @@ export class InMemoryPresenceStore implements PresenceStore {
   }
 
   async readRateWindows(userId: string, operations: readonly OperationClass[]): Promise<Cell<readonly number[]>[]> {
-    return operations.map((operation) => {
-      const key = rateKey(userId, operation);
-      return this.cell(this.rateWindows.get(key), key);
-    });
+    return operations.map((operation) => this.rateWindows.get(operation)?.get(userId) ?? NEVER_WRITTEN);
   }
 
   async acquire(userId: string, operation: OperationClass, nowMs: number, limit: number, windowMs: number): Promise<RateDecision> {
-    const { decision, times } = admit(this.rateWindows.get(rateKey(userId, operation)) ?? [], nowMs, limit, windowMs);
+    const { decision, times } = admit(this.rateWindows.get(operation)?.get(userId)?.value ?? [], nowMs, limit, windowMs);
     if (decision.allowed) this.apply({ kind: "rate", userId, operation, revision: 0, value: times });
     return decision;
   }
 
   async commit(writes: readonly StoreWrite[]): Promise<boolean> {
-    if (!writes.every((write) => (this.revisions.get(keyOf(write)) ?? 0) === write.revision)) return false;
+    if (!writes.every((write) => this.revisionOf(write) === write.revision)) return false;
     for (const write of writes) this.apply(write);
     return true;
   }
@@ -82,25 +84,32 @@ export class InMemoryPresenceStore implements PresenceStore {
     return count;
   }
 
-  private cell<T>(value: T | undefined, key: string): Cell<T> {
-    return { value, revision: value === undefined ? 0 : (this.revisions.get(key) ?? 0) };
+  private revisionOf(write: StoreWrite): number {
+    if (write.kind === "user") return this.userRevisions.get(write.userId) ?? 0;
+    if (write.kind === "subscriptions") return this.listRevisions.get(write.userId) ?? 0;
+    return this.rateWindows.get(write.operation)?.get(write.userId)?.revision ?? 0;
   }
 
   private apply(write: StoreWrite): void {
-    const key = keyOf(write);
-    if (write.kind !== "user" && write.value.length === 0) this.revisions.delete(key);
-    else this.revisions.set(key, this.nextRevision++);
+    const revision = this.nextRevision++;
+    if (write.kind === "rate") {
+      let windows = this.rateWindows.get(write.operation);
+      if (!windows) this.rateWindows.set(write.operation, (windows = new Map()));
+      if (write.value.length === 0) windows.delete(write.userId);
+      else windows.set(write.userId, { value: write.value, revision });
+      return;
+    }
     if (write.kind === "user") {
       this.users.set(write.userId, write.value);
-    } else if (write.kind === "rate") {
-      if (write.value.length === 0) this.rateWindows.delete(key);
-      else this.rateWindows.set(key, write.value);
+      this.userRevisions.set(write.userId, revision);
     } else {
       // Each id a request names is a string of its own: a list holds the one its user's record holds.
       write = { ...write, value: write.value.map((id) => this.users.get(id)?.userId ?? id) };
       this.replaceList(write.userId, write.value);
+      if (write.value.length === 0) this.listRevisions.delete(write.userId);
+      else this.listRevisions.set(write.userId, revision);
     }
-    if (write.kind !== "rate") for (const observer of this.observers) observer(write);
+    for (const observer of this.observers) observer(write);
   }
 
   private replaceList(subscriber: string, list: readonly string[]): void {
@@ -132,12 +141,4 @@ function unindex(reverse: Map<string, Set<string>>, subscriber: string, target: 
   if (set?.size === 0) reverse.delete(target);
 }
 
-function rateKey(userId: string, operation: OperationClass): string {
-  return `r\u0000${operation}\u0000${userId}`;
-}
-
-function keyOf(write: StoreWrite): string {
-  if (write.kind === "user") return `u\u0000${write.userId}`;
-  if (write.kind === "subscriptions") return `s\u0000${write.userId}`;
-  return rateKey(write.userId, write.operation);
-}
+const NEVER_WRITTEN: Cell<readonly number[]> = { value: undefined, revision: 0 };
