@@ -76,8 +76,8 @@ function fromIndex(recipients: RecipientIndex, mask: number, epoch: bigint, node
     const status = statusOf(record.userId, record, epoch);
     for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(notifications, nodeId, local, device, status);
     if (mask === 0) continue;
-    const receivers = recipients.receiversOf(record.userId);
-    if (receivers) for (const [device, why] of receivers) if ((why & mask) !== 0) deliver(notifications, nodeId, local, device, status);
+    const groups = recipients.receiversOf(record.userId);
+    if (groups) for (let reasons = 1; reasons <= 3; reasons++) if ((reasons & mask) !== 0) for (const device of groups[reasons - 1]!) deliver(notifications, nodeId, local, device, status);
   }
   return notifications;
 }

@@ -3,8 +3,13 @@
 // its subscribers and of its friends, each marked with why it receives. It
 // follows every write of an in-memory store (devices, subscription lists:
 // subscribe, unsubscribe, eviction, retention) and every change of in-memory
-// friends, so a change's receivers are one walk of one map. A store shared by
-// nodes (Redis) is changed by other nodes unseen: its fan-out reads instead.
+// friends, so a change's receivers are one walk of three arrays. A store shared
+// by nodes (Redis) is changed by other nodes unseen: its fan-out reads instead.
+//
+// Arrays, not a map per watched user: a map's entry costs ~4 times an array's
+// slot, and this index holds one per subscription. The price is a scan of the
+// watched user's receivers when one of them comes or goes (a login, a
+// subscription), not when a change is told.
 import type { DeviceSession, StoreWrite } from "./store.js";
 
 /** Why a device receives a watched user's changes: bits of a mask. */
@@ -31,9 +36,13 @@ export function recipientIndexFor(store: object, friends: object): RecipientInde
 const NO_DEVICES: readonly DeviceSession[] = [];
 const NO_LIST: readonly string[] = [];
 
+/** A watched user's receiving devices by why they receive: at `reasons - 1` those whose reasons are `reasons` (1, 2 or 3). */
+export type ReceiverGroups = readonly [readonly DeviceSession[], readonly DeviceSession[], readonly DeviceSession[]];
+type Groups = [DeviceSession[], DeviceSession[], DeviceSession[]];
+
 export class RecipientIndex {
-  /** Watched user → receiving device → AS_SUBSCRIBER | AS_FRIEND. */
-  private readonly byWatched = new Map<string, Map<DeviceSession, number>>();
+  /** Watched user → its receiving devices, grouped by AS_SUBSCRIBER | AS_FRIEND. */
+  private readonly byWatched = new Map<string, Groups>();
   private readonly devices = new Map<string, readonly DeviceSession[]>();
   private readonly lists = new Map<string, readonly string[]>();
 
@@ -51,8 +60,8 @@ export class RecipientIndex {
     });
   }
 
-  /** The devices that receive `userId`'s changes, each with why; undefined when none. Do not change it. */
-  receiversOf(userId: string): ReadonlyMap<DeviceSession, number> | undefined {
+  /** The devices that receive `userId`'s changes, grouped by why; undefined when none. Do not change it. */
+  receiversOf(userId: string): ReceiverGroups | undefined {
     return this.byWatched.get(userId);
   }
 
@@ -84,18 +93,29 @@ export class RecipientIndex {
   /** Sets (or clears) `why` for each of `devices` as receivers of `watched`. */
   private mark(watched: string, devices: readonly DeviceSession[], why: number, on: boolean): void {
     if (devices.length === 0) return;
-    let receivers = this.byWatched.get(watched);
-    if (!receivers) {
+    let groups = this.byWatched.get(watched);
+    if (!groups) {
       if (!on) return;
-      this.byWatched.set(watched, (receivers = new Map()));
+      this.byWatched.set(watched, (groups = [[], [], []]));
     }
     for (const device of devices) {
-      const reasons = on ? (receivers.get(device) ?? 0) | why : (receivers.get(device) ?? 0) & ~why;
-      if (reasons === 0) receivers.delete(device);
-      else receivers.set(device, reasons);
+      let reasons = 0;
+      let at = -1;
+      while (at < 0 && reasons < 3) at = groups[reasons++]!.indexOf(device);
+      if (at < 0) reasons = 0;
+      const next = on ? reasons | why : reasons & ~why;
+      if (next === reasons) continue;
+      if (reasons !== 0) removeAt(groups[reasons - 1]!, at);
+      if (next !== 0) groups[next - 1]!.push(device);
     }
-    if (receivers.size === 0) this.byWatched.delete(watched);
+    if (groups[0].length + groups[1].length + groups[2].length === 0) this.byWatched.delete(watched);
   }
+}
+
+/** Removes the element at `at`, the last one taking its place: the order of receivers means nothing. */
+function removeAt(devices: DeviceSession[], at: number): void {
+  const last = devices.pop()!;
+  if (at < devices.length) devices[at] = last;
 }
 
 function sameDevices(a: readonly DeviceSession[], b: readonly DeviceSession[]): boolean {

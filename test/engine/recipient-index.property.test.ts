@@ -3,7 +3,9 @@
 // unsubscriptions, retention expiries and friendship changes driven through
 // the engine, the receivers the index gives for any set of changed users are
 // exactly those the fan-out reads from the store and the friends, under every
-// plan and switch.
+// plan and switch. Checks also come between the steps: the store's reverse
+// index, built at the general path's first read, must follow the lists from
+// then on, and the index's groups must be right at every point, not only the end.
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { collectNotifications, type Notifications } from "../../src/engine/fan-out.js";
@@ -28,6 +30,7 @@ const op = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("unfriend" as const), a: user, b: user }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("replaceFriends" as const), pairs: fc.array(fc.tuple(user, user), { maxLength: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(1_000, 60_000, 400_000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("check" as const), changed: fc.uniqueArray(user, { minLength: 1, maxLength: 3 }) }) },
 );
 
 const SWITCHES = [
@@ -62,6 +65,17 @@ it("gives the receivers the general rule reads, after any sequence of sessions, 
       const forgetClosed = (effects: EngineEffect[]) => {
         for (const { connectionId } of closedConnections(effects)) open.delete(connectionId);
       };
+      const check = async (changed: readonly string[]) => {
+        const records = await Promise.all(changed.map(async (userId) => [userId, (await store.readUser(userId)).value] as const));
+        const changes = new Map(records.flatMap(([userId, record]) => (record ? [[userId, { record, answered: record.devices[0]?.connectionId }] as const] : [])));
+        if (changes.size === 0) return;
+        for (const switches of SWITCHES) {
+          const config = resolveAppConfig(switches);
+          const general = await collectNotifications(config, store, bench.friends, "local", changes);
+          const indexed = await collectNotifications(config, store, bench.friends, "local", changes, true, index);
+          expect(shape(indexed)).toEqual(shape(general));
+        }
+      };
       for (const step of ops) {
         switch (step.kind) {
           case "login":
@@ -94,19 +108,12 @@ it("gives the receivers the general rule reads, after any sequence of sessions, 
           case "advance":
             forgetClosed(await bench.advance(step.ms));
             break;
+          case "check":
+            await check(step.changed);
+            break;
         }
       }
-      for (const changed of changeSets) {
-        const records = await Promise.all(changed.map(async (userId) => [userId, (await store.readUser(userId)).value] as const));
-        const changes = new Map(records.flatMap(([userId, record]) => (record ? [[userId, { record, answered: record.devices[0]?.connectionId }] as const] : [])));
-        if (changes.size === 0) continue;
-        for (const switches of SWITCHES) {
-          const config = resolveAppConfig(switches);
-          const general = await collectNotifications(config, store, bench.friends, "local", changes);
-          const indexed = await collectNotifications(config, store, bench.friends, "local", changes, true, index);
-          expect(shape(indexed)).toEqual(shape(general));
-        }
-      }
+      for (const changed of changeSets) await check(changed);
     }),
     { numRuns: 150 },
   );
