@@ -264,6 +264,7 @@ async function main(): Promise<void> {
       server_rss_bytes_before: baseline?.rssBytes ?? null,
       server_rss_bytes_held: held1?.rssBytes ?? null,
       server_rss_per_connection_bytes: perConnection(baseline?.rssBytes, held1?.rssBytes, loggedIn),
+      server_heap_used_per_connection_bytes: perConnection(baseline?.heapUsedBytes, held1?.heapUsedBytes, loggedIn),
       server_idle_cpu_percent: held0 && held1 ? round((100 * (held1.cpuUs - held0.cpuUs)) / heldUs) : null,
       errors: held.map((h) => h.errors),
     },

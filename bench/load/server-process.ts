@@ -51,6 +51,7 @@ serveRpc({
   stats() {
     const stats = {
       rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
       cpuUs: cpuUs(),
       connections: server.connectionCount,
       loopDelayMaxMs: delay.max / 1e6,

@@ -13,6 +13,8 @@ import { RpcClient } from "./rpc.js";
 
 export interface ServerStats {
   rssBytes: number;
+  /** Of the RSS, the JavaScript heap in use (garbage not yet collected included). */
+  heapUsedBytes: number;
   cpuUs: number;
   connections: number;
   loopDelayMaxMs: number;
@@ -136,6 +138,7 @@ export function combined(all: (ServerStats | undefined)[]): ServerStats | undefi
   const writes = stats.every((s) => s.writeSyscalls !== null) ? sum((s) => s.writeSyscalls!) : null;
   return {
     rssBytes: sum((s) => s.rssBytes),
+    heapUsedBytes: sum((s) => s.heapUsedBytes),
     cpuUs: sum((s) => s.cpuUs),
     connections: sum((s) => s.connections),
     loopDelayMaxMs: Math.max(...stats.map((s) => s.loopDelayMaxMs)),
