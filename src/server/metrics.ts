@@ -38,7 +38,7 @@ export class ServerMetrics implements ConnectionObserver {
   private readonly rateLimited: Counter<"operation">;
   private readonly slowConsumers: Counter;
   private readonly encodeSeconds: Histogram<"body">;
-  /** Per connection, the operation of each request not answered yet. */
+  /** Per connection with requests not answered yet, the operation of each. */
   private readonly pending = new Map<ConnectionId, Map<number, string>>();
 
   /** `heldStatuses` reads the statuses waiting to be written to every connection. */
@@ -97,6 +97,8 @@ export class ServerMetrics implements ConnectionObserver {
     const operation = open?.get(frame.requestId);
     if (operation === undefined) return;
     open!.delete(frame.requestId);
+    // Most connections are idle between requests: none keeps an empty map.
+    if (open!.size === 0) this.pending.delete(connectionId);
     const code = frame.body?.$case === "error" ? frame.body.value.code : ErrorCode.ERROR_CODE_UNSPECIFIED;
     this.requests.inc({ operation, code: code === ErrorCode.ERROR_CODE_UNSPECIFIED ? "OK" : (ErrorCode[code] ?? String(code)) });
     if (code === ErrorCode.ERROR_CODE_FREQUENCY_LIMIT) this.rateLimited.inc({ operation });
