@@ -45,6 +45,8 @@ export class Connection {
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
+  /** `flushPending` will run at the end of this turn: a change's receivers skip the socket's cork check. */
+  private flushHeld = false;
 
   constructor(
     readonly id: ConnectionId,
@@ -128,7 +130,7 @@ export class Connection {
     const body = frame.body;
     if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
       this.pending.add(body.value.statuses);
-      this.context.writeBatch.hold(this.tcp, this.flushPending);
+      this.holdFlush();
       return;
     }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
@@ -147,6 +149,7 @@ export class Connection {
 
   /** At the end of the turn: the notifications gathered, as one frame, unless the client is behind. */
   private readonly flushPending = (): void => {
+    this.flushHeld = false;
     if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
     // Held only while the socket will say it drained: past its high-water mark a write returned false.
     const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
@@ -156,7 +159,7 @@ export class Connection {
     this.awaitingDrain = true;
     this.tcp.once("drain", () => {
       this.awaitingDrain = false;
-      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.context.writeBatch.hold(this.tcp, this.flushPending);
+      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdFlush();
     });
   };
 
@@ -196,8 +199,15 @@ export class Connection {
     this.write(frame);
   }
 
-  private write(frame: Frame): void {
+  /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
+  private holdFlush(): void {
+    if (this.flushHeld) return;
+    this.flushHeld = true;
     this.context.writeBatch.hold(this.tcp, this.flushPending);
+  }
+
+  private write(frame: Frame): void {
+    this.holdFlush();
     this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
     this.context.observer?.sent(this.id, frame);
   }
