@@ -21,6 +21,12 @@ import type { WriteBatch } from "./write-batch.js";
 
 const EMPTY = new Uint8Array(0);
 
+/** A frame and its bytes, encoded once for many connections. */
+export interface EncodedFrame {
+  frame: Frame;
+  bytes: Uint8Array;
+}
+
 export interface ConnectionContext {
   engine: PresenceEngine;
   frameEncoder: Pick<FrameEncoder, "encode" | "encodeNotifications">;
@@ -91,9 +97,10 @@ export class Connection {
    * Tells the client the server is going away and closes, without telling the engine (the server
    * tells it of every connection at once). The socket ends as soon as the Error and the close frame
    * reached the kernel: waiting for every client's closing handshake would keep a node busy for seconds.
+   * `goodbye` is that Error (72113), encoded once for every connection.
    */
-  shutDown(): void {
-    this.sendLast(errorFrame(0, ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down"));
+  shutDown(goodbye: EncodedFrame): void {
+    this.sendLast(goodbye.frame, goodbye.bytes);
     this.end();
     this.socket.close(CLOSE_CODES.goingAway, "shutting down");
     // An empty write's callback runs once everything written before it left the process. The socket
@@ -193,10 +200,10 @@ export class Connection {
   }
 
   // Statuses held for a slow consumer go first: the last frame must not overtake them.
-  private sendLast(frame: Frame): void {
+  private sendLast(frame: Frame, bytes?: Uint8Array): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.writePending();
-    this.write(frame);
+    this.write(frame, bytes);
   }
 
   /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
@@ -206,9 +213,9 @@ export class Connection {
     this.context.writeBatch.hold(this.tcp, this.flushPending);
   }
 
-  private write(frame: Frame): void {
+  private write(frame: Frame, bytes = this.context.frameEncoder.encode(frame, this.maxFrameBytes)): void {
     this.holdFlush();
-    this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
+    this.socket.send(bytes);
     this.context.observer?.sent(this.id, frame);
   }
 
