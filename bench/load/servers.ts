@@ -14,6 +14,8 @@ import { RpcClient } from "./rpc.js";
 export interface ServerStats {
   rssBytes: number;
   cpuUs: number;
+  /** User CPU only: without the system calls. */
+  userCpuUs: number;
   connections: number;
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
@@ -137,6 +139,7 @@ export function combined(all: (ServerStats | undefined)[]): ServerStats | undefi
   return {
     rssBytes: sum((s) => s.rssBytes),
     cpuUs: sum((s) => s.cpuUs),
+    userCpuUs: sum((s) => s.userCpuUs),
     connections: sum((s) => s.connections),
     loopDelayMaxMs: Math.max(...stats.map((s) => s.loopDelayMaxMs)),
     loopDelayP99Ms: Math.max(...stats.map((s) => s.loopDelayP99Ms)),
