@@ -121,8 +121,8 @@ export class ServerMetrics implements ConnectionObserver {
   }
 
   /**
-   * `encoder`, timing each frame it encodes. It runs once per connection per turn: a clock read and
-   * one observation, no timer closure or label object per call.
+   * `encoder`, timing each frame it encodes (the notifications: once per connection per turn) with a
+   * clock read and one observation: no timer closures per call.
    */
   timed(encoder: Pick<FrameEncoder, "encode" | "encodeNotifications">): Pick<FrameEncoder, "encode" | "encodeNotifications"> {
     const histogram = this.encodeSeconds;
