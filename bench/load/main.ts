@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const step = await runStep(target, stepMs);
     steps.push(step);
     process.stderr.write(
-      `step ${target}/s offered: ${step.notifications_per_sec}/s delivered, p50 ${step.latency_ms.p50} p99 ${step.latency_ms.p99} max ${step.latency_ms.max} ms, lost ${step.lost}, reordered ${step.reordered}, server CPU ${step.server_cpu_percent}% (${step.server_cpu_us_per_notification} µs and ${step.server_write_syscalls_per_notification} writes/notification), generators ${step.generators_cpu_percent.join("/")}%\n`,
+      `step ${target}/s offered: ${step.notifications_per_sec}/s delivered, p50 ${step.latency_ms.p50} p99 ${step.latency_ms.p99} max ${step.latency_ms.max} ms, lost ${step.lost}, reordered ${step.reordered}, server CPU ${step.server_cpu_percent}% (${step.server_cpu_us_per_notification} µs, ${step.server_user_cpu_us_per_notification} µs user, and ${step.server_write_syscalls_per_notification} writes/notification), generators ${step.generators_cpu_percent.join("/")}%\n`,
     );
     if (!step.pass) break;
   }
@@ -164,6 +164,7 @@ async function main(): Promise<void> {
       reordered,
       server_cpu_percent: serverCpuUs === undefined ? null : round((100 * serverCpuUs) / (t1 - t0)),
       server_cpu_us_per_notification: serverCpuUs === undefined || delivered === 0 ? null : round(serverCpuUs / delivered, 2),
+      server_user_cpu_us_per_notification: s0 && s1 && delivered > 0 ? round((s1.userCpuUs - s0.userCpuUs) / delivered, 2) : null,
       server_write_syscalls_per_notification:
         s0?.writeSyscalls != null && s1?.writeSyscalls != null && delivered > 0 ? round((s1.writeSyscalls - s0.writeSyscalls) / delivered, 3) : null,
       server_loop_delay_max_ms: s1 ? round(s1.loopDelayMaxMs) : null,

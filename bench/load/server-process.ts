@@ -8,7 +8,7 @@ import { loadServerConfig } from "../../src/server/config.js";
 import { jsonLogger } from "../../src/server/log.js";
 import { startPresenceServer } from "../../src/server/server.js";
 import { StepProfiler } from "./profile.js";
-import { cpuUs, serveRpc } from "./rpc.js";
+import { cpuUs, serveRpc, userCpuUs } from "./rpc.js";
 
 const config = loadServerConfig();
 const logger = jsonLogger(config.logLevel, (line) => process.stderr.write(line));
@@ -53,6 +53,7 @@ serveRpc({
       rssBytes: process.memoryUsage.rss(),
       heapUsedBytes: process.memoryUsage().heapUsed,
       cpuUs: cpuUs(),
+      userCpuUs: userCpuUs(),
       connections: server.connectionCount,
       loopDelayMaxMs: delay.max / 1e6,
       loopDelayP99Ms: delay.percentile(99) / 1e6,

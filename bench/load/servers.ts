@@ -16,6 +16,8 @@ export interface ServerStats {
   /** Of the RSS, the JavaScript heap in use (garbage not yet collected included). */
   heapUsedBytes: number;
   cpuUs: number;
+  /** User CPU only: without the system calls. */
+  userCpuUs: number;
   connections: number;
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
@@ -140,6 +142,7 @@ export function combined(all: (ServerStats | undefined)[]): ServerStats | undefi
     rssBytes: sum((s) => s.rssBytes),
     heapUsedBytes: sum((s) => s.heapUsedBytes),
     cpuUs: sum((s) => s.cpuUs),
+    userCpuUs: sum((s) => s.userCpuUs),
     connections: sum((s) => s.connections),
     loopDelayMaxMs: Math.max(...stats.map((s) => s.loopDelayMaxMs)),
     loopDelayP99Ms: Math.max(...stats.map((s) => s.loopDelayP99Ms)),

@@ -25,7 +25,8 @@ export async function removeDevices(node: EngineNode, scope: EventScope, userId:
   });
   if (!record) return;
   scope.changes.set(userId, { record, answered: undefined });
-  if (record.devices.length === 0) scheduleRetention(node, userId);
+  // A node shutting down runs no more timers: the deadline stays in the store for the nodes that outlive it.
+  if (record.devices.length === 0 && !node.closing) scheduleRetention(node, userId);
 }
 
 /**

@@ -21,6 +21,12 @@ import type { WriteBatch } from "./write-batch.js";
 
 const EMPTY = new Uint8Array(0);
 
+/** A frame and its bytes, encoded once for many connections. */
+export interface EncodedFrame {
+  frame: Frame;
+  bytes: Uint8Array;
+}
+
 export interface ConnectionContext {
   engine: PresenceEngine;
   frameEncoder: Pick<FrameEncoder, "encode" | "encodeNotifications">;
@@ -45,6 +51,8 @@ export class Connection {
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
+  /** `flushPending` will run at the end of this turn: a change's receivers skip the socket's cork check. */
+  private flushHeld = false;
 
   constructor(
     readonly id: ConnectionId,
@@ -89,9 +97,10 @@ export class Connection {
    * Tells the client the server is going away and closes, without telling the engine (the server
    * tells it of every connection at once). The socket ends as soon as the Error and the close frame
    * reached the kernel: waiting for every client's closing handshake would keep a node busy for seconds.
+   * `goodbye` is that Error (72113), encoded once for every connection.
    */
-  shutDown(): void {
-    this.sendLast(errorFrame(0, ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down"));
+  shutDown(goodbye: EncodedFrame): void {
+    this.sendLast(goodbye.frame, goodbye.bytes);
     this.end();
     this.socket.close(CLOSE_CODES.goingAway, "shutting down");
     // An empty write's callback runs once everything written before it left the process. The socket
@@ -128,7 +137,7 @@ export class Connection {
     const body = frame.body;
     if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
       this.pending.add(body.value.statuses);
-      this.context.writeBatch.hold(this.tcp, this.flushPending);
+      this.holdFlush();
       return;
     }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
@@ -147,6 +156,7 @@ export class Connection {
 
   /** At the end of the turn: the notifications gathered, as one frame, unless the client is behind. */
   private readonly flushPending = (): void => {
+    this.flushHeld = false;
     if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
     // Held only while the socket will say it drained: past its high-water mark a write returned false.
     const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
@@ -156,7 +166,7 @@ export class Connection {
     this.awaitingDrain = true;
     this.tcp.once("drain", () => {
       this.awaitingDrain = false;
-      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.context.writeBatch.hold(this.tcp, this.flushPending);
+      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdFlush();
     });
   };
 
@@ -190,15 +200,22 @@ export class Connection {
   }
 
   // Statuses held for a slow consumer go first: the last frame must not overtake them.
-  private sendLast(frame: Frame): void {
+  private sendLast(frame: Frame, bytes?: Uint8Array): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.writePending();
-    this.write(frame);
+    this.write(frame, bytes);
   }
 
-  private write(frame: Frame): void {
+  /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
+  private holdFlush(): void {
+    if (this.flushHeld) return;
+    this.flushHeld = true;
     this.context.writeBatch.hold(this.tcp, this.flushPending);
-    this.socket.send(this.context.frameEncoder.encode(frame, this.maxFrameBytes));
+  }
+
+  private write(frame: Frame, bytes = this.context.frameEncoder.encode(frame, this.maxFrameBytes)): void {
+    this.holdFlush();
+    this.socket.send(bytes);
     this.context.observer?.sent(this.id, frame);
   }
 

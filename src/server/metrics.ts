@@ -122,19 +122,27 @@ export class ServerMetrics implements ConnectionObserver {
     this.pending.delete(connectionId);
   }
 
-  /** `encoder`, timing each frame it encodes. */
+  /**
+   * `encoder`, timing each frame it encodes (the notifications: once per connection per turn) with a
+   * clock read and one observation: no timer closures per call.
+   */
   timed(encoder: Pick<FrameEncoder, "encode" | "encodeNotifications">): Pick<FrameEncoder, "encode" | "encodeNotifications"> {
-    const time = <T>(body: string, encode: () => T): T => {
-      const end = this.encodeSeconds.startTimer({ body });
-      try {
-        return encode();
-      } finally {
-        end();
-      }
-    };
+    const histogram = this.encodeSeconds;
+    const notificationLabels = { body: "userStatusChanged" };
+    const secondsSince = (startedMs: number) => (performance.now() - startedMs) / 1000;
     return {
-      encode: (frame, maxFrameBytes) => time(frame.body?.$case ?? "none", () => encoder.encode(frame, maxFrameBytes)),
-      encodeNotifications: (statuses, maxFrameBytes) => time("userStatusChanged", () => encoder.encodeNotifications(statuses, maxFrameBytes)),
+      encode: (frame, maxFrameBytes) => {
+        const started = performance.now();
+        const bytes = encoder.encode(frame, maxFrameBytes);
+        histogram.observe({ body: frame.body?.$case ?? "none" }, secondsSince(started));
+        return bytes;
+      },
+      encodeNotifications: (statuses, maxFrameBytes) => {
+        const started = performance.now();
+        const frames = encoder.encodeNotifications(statuses, maxFrameBytes);
+        histogram.observe(notificationLabels, secondsSince(started));
+        return frames;
+      },
     };
   }
 

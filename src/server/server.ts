@@ -7,7 +7,8 @@ import { WebSocketServer } from "ws";
 import { AdminApi } from "../admin/admin.js";
 import { ClusterNode } from "../cluster/node.js";
 import { InMemoryFriends, InMemoryPresenceStore, InMemoryUserDirectory, PresenceEngine, resolveAppConfig, type ConnectionId } from "../engine/index.js";
-import { CLOSE_CODES } from "../protocol/index.js";
+import { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
+import { CLOSE_CODES, errorFrame } from "../protocol/index.js";
 import { verifyToken } from "../token/token.js";
 import { Admission, connectionLimit } from "./admission.js";
 import { defaultServerConfig, type ServerConfig } from "./config.js";
@@ -177,7 +178,10 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       const cut = setTimeout(() => {
         for (const client of wss.clients) client.terminate();
       }, 2000);
-      for (const connection of [...connections.values()]) connection.shutDown();
+      // Every client is told the same: one encoding for all of them.
+      const frame = errorFrame(0, ErrorCode.ERROR_CODE_SERVER_SHUTTING_DOWN, "server shutting down");
+      const goodbye = { frame, bytes: connectionContext.frameEncoder.encode(frame, engine.settings.limits.maxFrameBytes) };
+      for (const connection of [...connections.values()]) connection.shutDown(goodbye);
       const told = performance.now();
       // One event for every loss; it and the events before it end (they may schedule timers) before the timers stop.
       const unreleased = await engine.shutDown();

@@ -49,6 +49,8 @@ describe("npm run load -- --quick", () => {
       expect(step.latency_ms.p50).toBeLessThanOrEqual(step.latency_ms.p99);
       expect(step.latency_ms.p99).toBeLessThanOrEqual(step.latency_ms.max);
       expect(Number.isFinite(step.server_cpu_us_per_notification)).toBe(true);
+      expect(step.server_user_cpu_us_per_notification).toBeGreaterThan(0);
+      expect(step.server_user_cpu_us_per_notification).toBeLessThanOrEqual(step.server_cpu_us_per_notification);
     }
     // A node that sheds load (a busy machine) refuses some queries with 72114: an answer too.
     expect(result.queries.answered).toBeGreaterThan(0);

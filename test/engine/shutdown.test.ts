@@ -36,6 +36,8 @@ describe.each(STORES)("shutDown ($name store)", ({ create }) => {
       expect(await bench.engine.statusOf(userId)).toMatchObject({ statusType: OFFLINE, reason: R.STATUS_CHANGE_REASON_CONNECTION_CLOSED, onlineDevices: [] });
     }
     expect(bench.engine.counts()).toEqual({ connections: 0, loggedIn: 0, onlineUsers: 0 });
+    // No timer left: not the heartbeats, nor a retention timer per user (the deadline is in the store).
+    expect(bench.timers.size).toBe(0);
     expect(() => bench.engine.connect("c5")).toThrow(EngineError);
     // A loss the transport reports afterwards changes nothing.
     const version = (await bench.engine.statusOf("alice"))?.version;
