@@ -53,10 +53,14 @@ export class InMemoryFriends implements FriendsRegistry {
   private readonly friends = new Map<string, Set<string>>();
   private readonly observers: ((a: string, b: string, friends: boolean) => void)[] = [];
 
-  /** Tells `listener` of every friendship, then of every one made or ended (recipient-index.ts). */
-  observe(listener: (a: string, b: string, friends: boolean) => void): void {
+  /** Tells `listener` of every friendship, then of every one made or ended (recipient-index.ts); returns how to stop. */
+  observe(listener: (a: string, b: string, friends: boolean) => void): () => void {
     for (const [a, set] of this.friends) for (const b of set) if (a < b) listener(a, b, true);
     this.observers.push(listener);
+    return () => {
+      const at = this.observers.indexOf(listener);
+      if (at >= 0) this.observers.splice(at, 1);
+    };
   }
 
   befriend(a: string, b: string): void {

@@ -149,6 +149,8 @@ export class PresenceEngine {
       node.delivery.gone(connection.id);
       for (const lane of laneNames(connection)) lanes.add(lane);
     }
+    // Without relays the losses are told to nobody, so the index need not follow them.
+    if (!node.relays) node.recipients?.close();
     let unreleased: string[] = [];
     await this.event(undefined, async (scope) => void (unreleased = await loseAll(node, scope, connections)), [...lanes]);
     return unreleased;

@@ -28,11 +28,15 @@ export class InMemoryPresenceStore implements PresenceStore {
   private settings: Partial<AppConfig> = {};
   private readonly observers: ((write: StoreWrite) => void)[] = [];
 
-  /** Tells `listener` of every record and list held, then of every write of one (recipient-index.ts). */
-  observe(listener: (write: StoreWrite) => void): void {
+  /** Tells `listener` of every record and list held, then of every write of one (recipient-index.ts); returns how to stop. */
+  observe(listener: (write: StoreWrite) => void): () => void {
     for (const [userId, value] of this.users) listener({ kind: "user", userId, revision: 0, value });
     for (const [userId, value] of this.lists) listener({ kind: "subscriptions", userId, revision: 0, value });
     this.observers.push(listener);
+    return () => {
+      const at = this.observers.indexOf(listener);
+      if (at >= 0) this.observers.splice(at, 1);
+    };
   }
 
   async readUser(userId: string): Promise<Cell<UserRecord>> {

@@ -18,13 +18,13 @@ export const AS_FRIEND = 2;
 
 /** A store that tells of its data, then of every write (InMemoryPresenceStore). */
 export interface ObservableStore {
-  observe(listener: (write: StoreWrite) => void): void;
+  observe(listener: (write: StoreWrite) => void): () => void;
 }
 
 /** Friends that tell of every friendship, then of every change (InMemoryFriends). */
 export interface ObservableFriends {
   friendsOf(userId: string): Iterable<string>;
-  observe(listener: (a: string, b: string, friends: boolean) => void): void;
+  observe(listener: (a: string, b: string, friends: boolean) => void): () => void;
 }
 
 /** An index over `store` and `friends` when both can be observed (the in-memory ones), else undefined. */
@@ -45,19 +45,32 @@ export class RecipientIndex {
   private readonly byWatched = new Map<string, Groups>();
   private readonly devices = new Map<string, readonly DeviceSession[]>();
   private readonly lists = new Map<string, readonly string[]>();
+  private readonly stop: () => void;
 
   constructor(
     store: ObservableStore,
     private readonly friends: ObservableFriends,
   ) {
-    store.observe((write) => {
+    const stopStore = store.observe((write) => {
       if (write.kind === "user") this.devicesChanged(write.userId, write.value.devices);
       else if (write.kind === "subscriptions") this.listChanged(write.userId, write.value);
     });
-    friends.observe((a, b, friends) => {
+    const stopFriends = friends.observe((a, b, friends) => {
       this.mark(a, this.devices.get(b) ?? NO_DEVICES, AS_FRIEND, friends);
       this.mark(b, this.devices.get(a) ?? NO_DEVICES, AS_FRIEND, friends);
     });
+    this.stop = () => {
+      stopStore();
+      stopFriends();
+    };
+  }
+
+  /** Stops following the store and the friends and lets go of what it holds: for a node that shuts down. */
+  close(): void {
+    this.stop();
+    this.byWatched.clear();
+    this.devices.clear();
+    this.lists.clear();
   }
 
   /** The devices that receive `userId`'s changes, grouped by why; undefined when none. Do not change it. */

@@ -123,3 +123,42 @@ describe("shutDown with a relay", () => {
     expect(offline("b2")).toEqual(["alice"]);
   });
 });
+
+describe("shutDown of a node on the in-memory store", () => {
+  it("leaves its recipient index behind: a node started on the same store delivers as before", async () => {
+    const store = new InMemoryPresenceStore();
+    const first = new Bench({ config: PREMIUM_ON, store });
+    await first.login("c1", "alice");
+    await first.login("c2", "bob");
+    await first.send("c2", req.subscribe("alice"));
+    await first.engine.shutDown();
+    await first.settle();
+
+    const second = new Bench({ config: { ...PREMIUM_ON, friendAutoNotify: true }, store });
+    expect((store as unknown as { observers: unknown[] }).observers).toHaveLength(1);
+    second.friends.befriend("alice", "carol");
+    await second.login("c1", "bob");
+    await second.send("c1", req.subscribe("alice"));
+    await second.login("c2", "carol");
+    second.take();
+    const effects = await second.login("c3", "alice");
+    // bob as a subscriber, carol as a friend
+    for (const connection of ["c1", "c2"]) expect(notificationsTo(effects, connection).flat().map((s) => s.userId)).toEqual(["alice"]);
+  });
+
+  it("stops the index following: the store and the friends tell a stopped listener nothing more", async () => {
+    const store = new InMemoryPresenceStore();
+    const friends = new InMemoryFriends();
+    const heard: string[] = [];
+    const stopStore = store.observe((write) => heard.push(`${write.kind}:${write.userId}`));
+    const stopFriends = friends.observe((a, b) => heard.push(`${a}+${b}`));
+    friends.befriend("a", "b");
+    await store.commit([{ kind: "subscriptions", userId: "a", revision: 0, value: ["b"] }]);
+    stopStore();
+    stopFriends();
+    stopFriends();
+    friends.befriend("a", "c");
+    await store.commit([{ kind: "subscriptions", userId: "c", revision: 0, value: ["a"] }]);
+    expect(heard).toEqual(["a+b", "subscriptions:a"]);
+  });
+});
