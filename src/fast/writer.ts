@@ -71,9 +71,11 @@ export function finishLength(w: ByteWriter, at: number, reservedBytes: number, e
 /**
  * A length-prefixed string at `pos` as UTF-8, exactly as TextEncoder writes it
  * (a lone surrogate becomes U+FFFD). Needs `3 * value.length + 5` bytes of
- * room. A tight ASCII loop that hands over to the general UTF-8 loop at the
- * first non-ASCII unit, with a one-byte length that is widened (the content
- * moved) for 128 bytes and more.
+ * room. ASCII goes four units to one 4-byte store (fewer stores and loop
+ * turns than a unit at a time: ~5% of the encode, in-process A/B), then a unit
+ * at a time for the rest, handing over to the general UTF-8 loop at the
+ * first non-ASCII unit; a one-byte length is widened (the content moved) for
+ * 128 bytes and more.
  *
  * No native call: Buffer#write costs ~0.2 µs a call, a JS loop ~1 ns an ASCII
  * unit. And no callee V8 would inline (writeUtf8From is over V8's 460-byte
@@ -84,7 +86,18 @@ export function finishLength(w: ByteWriter, at: number, reservedBytes: number, e
 export function writeString(w: ByteWriter, buf: Uint8Array, pos: number, value: string): number {
   const units = value.length;
   let p = pos + 1;
-  for (let i = 0; i < units; i++) {
+  let i = 0;
+  const view = w.view;
+  for (; i + 4 <= units; i += 4) {
+    const c0 = value.charCodeAt(i);
+    const c1 = value.charCodeAt(i + 1);
+    const c2 = value.charCodeAt(i + 2);
+    const c3 = value.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    view.setUint32(p, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), true);
+    p += 4;
+  }
+  for (; i < units; i++) {
     const code = value.charCodeAt(i);
     if (code >= 0x80) {
       p = writeUtf8From(buf, p, value, i);

@@ -1,5 +1,6 @@
-// The string fast paths, length by length: the encoder's ASCII loop (handing
-// over to the general loop at the first non-ASCII unit, its one-byte length
+// The string fast paths, length by length: the encoder's ASCII loops (four
+// units a store, then one at a time, handing over to the general loop at the
+// first non-ASCII unit wherever it falls in a group of four; its one-byte length
 // widened from 128 bytes); the decoder's direct String.fromCharCode calls (up to 16
 // ASCII bytes or 16 code units), `apply` above, TextDecoder above 64 bytes.
 // Every length from 0 to 160 in each shape, against ts-proto both ways.
@@ -11,6 +12,7 @@ import { decodeUserStatusChanged } from "../../src/fast/decoder.js";
 
 const SHAPES: [string, (n: number) => string][] = [
   ["ASCII", (n) => "abcdefghij".repeat(17).slice(0, n)],
+  ["ASCII around one two-byte unit", (n) => (n === 0 ? "" : "abcdefghij".repeat(17).slice(0, n >> 1) + "é" + "x".repeat(n - 1 - (n >> 1)))],
   ["ASCII then CJK", (n) => "x".repeat(n >> 1) + "会".repeat(n - (n >> 1))],
   ["CJK then ASCII", (n) => "会".repeat(n >> 1) + "x".repeat(n - (n >> 1))],
   ["two-byte", (n) => "é".repeat(n)],
