@@ -15,11 +15,12 @@ export function deliverRelayed(node: EngineNode, { outbox, replaced, kicked }: R
   const direct = new EventScope();
   for (const [connectionId, statuses] of outbox) {
     const connection = node.connections.get(connectionId);
-    if (connection?.userId === undefined) continue;
+    // A login still running has already put its device in the store, where the sender found it.
+    if (connection === undefined || (connection.userId === undefined && connection.laneUser === undefined)) continue;
     // Behind the connection's earlier events, so a notification never overtakes its login's answer;
     // with none pending it goes at once (most do: a relayed batch costs no event per connection).
-    if (node.lanes.free(laneNames(connection))) notify(node, direct, new Map([[connectionId, statuses]]));
-    else delivered.push(node.event(connection, async (scope) => notify(node, scope, new Map([[connectionId, statuses]]))));
+    if (connection.userId !== undefined && node.lanes.free(laneNames(connection))) notify(node, direct, new Map([[connectionId, statuses]]));
+    else delivered.push(node.event(connection, async (scope) => void (connection.userId !== undefined && notify(node, scope, new Map([[connectionId, statuses]])))));
   }
   node.delivery.deliver(direct.effects);
   for (const connectionId of replaced) {
