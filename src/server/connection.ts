@@ -208,9 +208,8 @@ export class Connection {
 
   /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
   private holdFlush(): void {
-    if (this.flushHeld) return;
-    this.flushHeld = true;
-    this.context.writeBatch.hold(this.tcp, this.flushPending);
+    // Set only when the flush was taken: a socket corked by someone else must not leave it set for good.
+    if (!this.flushHeld) this.flushHeld = this.context.writeBatch.hold(this.tcp, this.flushPending);
   }
 
   private write(frame: Frame, bytes = this.context.frameEncoder.encode(frame, this.maxFrameBytes)): void {

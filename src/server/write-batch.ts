@@ -10,12 +10,16 @@ export class WriteBatch {
   private corked: Socket[] = [];
   private beforeUncork: ((() => void) | undefined)[] = [];
 
-  /** Call before writing to `socket`: its writes wait for the end of this turn, when `before` runs first. */
-  hold(socket: Socket, before?: () => void): void {
-    if (socket.writableCorked > 0) return;
+  /**
+   * Call before writing to `socket`: its writes wait for the end of this turn, when `before` runs first.
+   * Returns whether `before` was taken: not when the socket was corked already (held, or corked by another).
+   */
+  hold(socket: Socket, before?: () => void): boolean {
+    if (socket.writableCorked > 0) return false;
     socket.cork();
     this.beforeUncork.push(before);
     if (this.corked.push(socket) === 1) setImmediate(this.flush);
+    return true;
   }
 
   private readonly flush = (): void => {
