@@ -181,6 +181,12 @@ export class PresenceClient {
    * Resolves with the current statuses of the subscribed users and the ids evicted by the cap.
    */
   async subscribeUserStatus(userIds: readonly string[]): Promise<SubscribeUserStatusResponse> {
+    const merged = await this.subscribe(userIds);
+    for (const status of merged.statuses) this.latest.remember(status);
+    return merged;
+  }
+
+  private async subscribe(userIds: readonly string[]): Promise<SubscribeUserStatusResponse> {
     const merged: SubscribeUserStatusResponse = { statuses: [], evictedUserIds: [], errors: [] };
     for (const chunk of chunkIds(userIds, this.limitsValue.maxSubscribeUsersPerCall)) {
       const response = await this.paced({ $case: "subscribeUserStatusRequest", value: { userIds: chunk } });
@@ -191,7 +197,6 @@ export class PresenceClient {
       merged.evictedUserIds.push(...response.evictedUserIds);
       merged.errors.push(...response.errors);
     }
-    for (const status of merged.statuses) this.latest.remember(status);
     return merged;
   }
 
@@ -305,12 +310,13 @@ export class PresenceClient {
     this.pacer.configure(next.rateLimitRequests, next.rateLimitWindowMs);
   }
 
-  // A restarted server has lost the list; re-subscribing is harmless otherwise and brings fresh statuses.
+  // A restarted server has lost the list; re-subscribing is harmless otherwise and brings fresh statuses,
+  // which go to the listeners: a change made while the client was away, or crossing this request, may
+  // come in the answer only (a push of it that follows is no longer new), so they are not kept first.
   private async resubscribe(): Promise<void> {
     const ids = [...this.subscriptions];
     if (ids.length === 0) return;
-    const response = await this.subscribeUserStatus(ids);
-    this.emitStatuses(response.statuses);
+    this.emitStatuses((await this.subscribe(ids)).statuses);
   }
 
   // The spec's action for a refused re-login: "stop" stops, and so does "new-token" when the token is a

@@ -216,6 +216,31 @@ describe("the SDK against a scripted server", () => {
     expect(view.seen.map((s) => [s.userId, s.version])).toEqual([["bob", 4n], ["bob", 1n]]);
   });
 
+  it("passes on the statuses a re-subscription brings after a reconnect, once, when their push follows the answer", async () => {
+    const bob = (version: bigint) => UserStatus.fromPartial({ userId: "bob", version, customStatus: `v${version}` });
+    const scripted = await scriptedServer((frame, socket) => {
+      const again = scripted.sockets.length > 1;
+      const body = frame.body;
+      if (body?.$case === "loginRequest") socket.send(loginAnswer(frame, UserStatus.fromPartial({ userId: "me", version: again ? 3n : 1n })));
+      else if (body?.$case === "getUserStatusRequest") {
+        socket.send(encodeFrame({ requestId: frame.requestId, body: { $case: "getUserStatusResponse", value: { statuses: [], errors: [] } } }));
+      } else if (body?.$case === "subscribeUserStatusRequest") {
+        // Bob changed while the client was away, or while this request ran: the answer carries v2.
+        const value = { statuses: [bob(again ? 2n : 1n)], evictedUserIds: [], errors: [] };
+        socket.send(encodeFrame({ requestId: frame.requestId, body: { $case: "subscribeUserStatusResponse", value } }));
+      }
+    });
+    const view = observe({ reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const client = view.watch(new Client({ url: scripted.url, userId: "me", token: "t", ...view.options }));
+    await client.login();
+    await client.subscribeUserStatus(["bob"]); // its answer goes to the caller, not the listeners
+    scripted.sockets[0]!.terminate();
+    await eventually(() => (client.latestStatus("bob")?.version === 2n ? true : undefined), 5000, "the re-subscription's answer");
+    push(scripted.sockets[1]!, [bob(2n)]); // the change's push, after the answer
+    await client.getUserStatus(["me"]); // a round trip: the push has arrived by its answer
+    expect(view.seen.map((s) => [s.userId, s.version])).toEqual([["bob", 2n]]);
+  });
+
   it("logs in again on the same connection and resends the request when the server answers NOT_LOGGED_IN", async () => {
     let refused = false;
     const scripted = await scriptedServer((frame, socket) => {
