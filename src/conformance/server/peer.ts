@@ -3,9 +3,10 @@
 // bounded; a wait that runs out is a CheckFailure naming what never came.
 import WebSocket from "ws";
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
-import { decodeFrame, encodeFrame } from "../../codec/messages.js";
+import { encodeFrame } from "../../codec/messages.js";
 import { CheckFailure } from "../errors.js";
 import { EvidenceLog } from "../evidence.js";
+import { ANY_SIZE, receiveFrames } from "../receiver.js";
 
 export type FrameBody = NonNullable<Frame["body"]>;
 
@@ -34,21 +35,19 @@ export class WirePeer {
     private readonly log: EvidenceLog,
     maxFrameBytes: number,
   ) {
-    socket.on("message", (data: Buffer, isBinary: boolean) => {
-      const bytes = new Uint8Array(data);
-      log.frame(label, "received", bytes);
-      if (!isBinary) {
-        this.violation("sent a text message; presence.v1 frames are binary messages (docs/protocol.md §2)");
-        return;
-      }
-      if (bytes.length > maxFrameBytes) this.violation(`sent a frame of ${bytes.length} bytes, over max_frame_bytes ${maxFrameBytes} (session.proto Limits.max_frame_bytes: both directions)`);
-      try {
-        this.received.push(decodeFrame(bytes, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
-      } catch (error) {
-        this.violation(`sent a message that is not a valid Frame: ${String(error)} (docs/protocol.md §2.3)`);
-      }
-      this.wake();
-    });
+    receiveFrames(
+      socket,
+      label,
+      log,
+      {
+        frame: (frame) => {
+          this.received.push(frame);
+          this.wake();
+        },
+        violation: (what) => this.violation(what),
+      },
+      maxFrameBytes,
+    );
     socket.on("close", (code) => {
       this.stopKeepAlive();
       this.closeInfo = { code, atMs: log.elapsedMs() };
@@ -81,7 +80,7 @@ export class WirePeer {
 
   /** Sends a frame; returns its request id (a fresh one unless given). */
   send(body: FrameBody | undefined, requestId = this.nextRequestId++): number {
-    this.sendBytes(encodeFrame({ requestId, body }, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
+    this.sendBytes(encodeFrame({ requestId, body }, ANY_SIZE));
     return requestId;
   }
 
