@@ -143,8 +143,7 @@ export const framing: CaseFamily = {
       rule: "frame.proto Frame (a request with request_id 0 is a connection error); docs/engine.md Sessions and Rule 1",
       async run(ctx) {
         const alice = await ctx.login(ctx.user("alice"));
-        const watcher = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(watcher.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [alice.userId] } }), "subscribeUserStatusResponse");
+        const watcher = await ctx.loginWatching("bob", alice.userId);
         alice.peer.send({ $case: "getUserStatusRequest", value: { userIds: [alice.userId] } }, 0);
         await expectConnectionError(ctx, alice.peer, ErrorCode.ERROR_CODE_INVALID_PARAMETERS);
         const seen = await nextStatusOf(ctx, watcher.peer, alice.userId);

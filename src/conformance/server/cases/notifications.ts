@@ -58,8 +58,8 @@ export const notifications: CaseFamily = {
       rule: "docs/engine.md Rules 1, 3, 4.2 and 11; status.proto UserStatus.version, StatusChangeReason; docs/protocol.md §3.4-3.5",
       async run(ctx) {
         const desk = await ctx.login(ctx.user("alice"), { deviceId: "desk" });
-        const bob = await ctx.login(ctx.user("bob"));
-        const snapshot = bodyOf(await ctx.request(bob.peer, subscribe([desk.userId])), "subscribeUserStatusResponse").statuses[0]!;
+        const bob = await ctx.loginWatching("bob", desk.userId);
+        const snapshot = bob.subscribed.statuses[0]!;
         expectEqual(snapshot.version, desk.login.selfStatus!.version, "the subscribe snapshot's version");
         const alice = desk.userId;
         const watch = (previous: UserStatus, expected: Expected, what: string) => expectChange(ctx, bob.peer, alice, previous, expected, what);
@@ -109,8 +109,7 @@ export const notifications: CaseFamily = {
       rule: "operations.proto UserStatusChangedNotification (each change at most once per connection); docs/engine.md Rules 4 and 6",
       async run(ctx) {
         const alice = await ctx.login(ctx.user("alice"));
-        const bob = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(bob.peer, subscribe([alice.userId])), "subscribeUserStatusResponse");
+        const bob = await ctx.loginWatching("bob", alice.userId);
         bodyOf(await ctx.request(bob.peer, subscribe([alice.userId])), "subscribeUserStatusResponse");
         const first = bodyOf(await ctx.request(alice.peer, setStatus("one")), "setSelfStatusResponse").status!;
         const second = bodyOf(await ctx.request(alice.peer, setStatus("two")), "setSelfStatusResponse").status!;

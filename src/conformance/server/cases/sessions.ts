@@ -131,8 +131,7 @@ export const sessions: CaseFamily = {
       rule: "docs/protocol.md §3.1; docs/engine.md Sessions; errors.proto ERROR_CODE_REPLACED_BY_NEW_LOGIN",
       async run(ctx) {
         const first = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const watcher = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(watcher.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [first.userId] } }), "subscribeUserStatusResponse");
+        const watcher = await ctx.loginWatching("bob", first.userId);
         const second = await ctx.login(first.userId, { deviceId: "phone" });
         await expectConnectionError(ctx, first.peer, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
         const self = second.login.selfStatus!;
