@@ -4,7 +4,7 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { expectNextVersion, nextStatusOf } from "../checks.js";
+import { expectEachChangeOnce, expectNextVersion, nextStatusOf } from "../checks.js";
 import { check } from "../../errors.js";
 import { bodyOf, expectEqual, expectError } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
@@ -111,10 +111,7 @@ export const notifications: CaseFamily = {
         const alice = await ctx.login(ctx.user("alice"));
         const bob = await ctx.loginWatching("bob", alice.userId);
         bodyOf(await ctx.request(bob.peer, subscribe([alice.userId])), "subscribeUserStatusResponse");
-        const first = bodyOf(await ctx.request(alice.peer, setStatus("one")), "setSelfStatusResponse").status!;
-        const second = bodyOf(await ctx.request(alice.peer, setStatus("two")), "setSelfStatusResponse").status!;
-        expectEqual((await nextStatusOf(ctx, bob.peer, alice.userId)).version, first.version, "the first notification's version");
-        expectEqual((await nextStatusOf(ctx, bob.peer, alice.userId)).version, second.version, "the second notification's version (a duplicate would repeat the first)");
+        await expectEachChangeOnce(ctx, alice.peer, bob.peer, alice.userId);
       },
     },
   ],
