@@ -1,5 +1,6 @@
 // What a case works with: fresh user ids of its own, connections that log in
-// as a client would, the limits the server announced, and the evidence log.
+// as a client would (also a user on two devices, a watcher subscribed to a
+// user), the limits the server announced, and the evidence log.
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
 import type { SubscribeUserStatusResponse } from "../../../generated/ts-proto/presence/v1/operations.js";
 import type { LoginResponse } from "../../../generated/ts-proto/presence/v1/session.js";
@@ -72,6 +73,12 @@ export class CaseContext {
     const login = bodyOf(answer, "loginResponse", `login of ${userId}`);
     if (options.keepAlive ?? true) peer.keepAlive(this.limits.heartbeatIntervalMs);
     return { peer, userId, login };
+  }
+
+  /** Logs `name` in on a phone, then on a laptop: one user with two devices, in that login order. */
+  async loginPhoneAndLaptop(name: string): Promise<[phone: Session, laptop: Session]> {
+    const phone = await this.login(this.user(name), { deviceId: "phone" });
+    return [phone, await this.login(phone.userId, { deviceId: "laptop" })];
   }
 
   /** Logs `name` in and subscribes it to `userId` (which must succeed): a watcher of that user's changes. */

@@ -40,8 +40,7 @@ export const notifications: CaseFamily = {
       title: "A change is pushed to the user's other devices, not to the device that made it (it has it in its response)",
       rule: "docs/engine.md Rule 4.1; operations.proto UserStatusChangedNotification",
       async run(ctx) {
-        const phone = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const laptop = await ctx.login(phone.userId, { deviceId: "laptop" });
+        const [phone, laptop] = await ctx.loginPhoneAndLaptop("alice");
         const joined = await expectChange(ctx, phone.peer, phone.userId, phone.login.selfStatus!, { reason: Reason.STATUS_CHANGE_REASON_LOGIN, type: ONLINE, customStatus: "", devices: ["phone", "laptop"] }, "the phone's notification of the laptop's login");
         expectEqual(laptop.login.selfStatus?.version, joined.version, "the laptop's self_status version");
         const set = bodyOf(await ctx.request(phone.peer, setStatus("on my way")), "setSelfStatusResponse").status!;

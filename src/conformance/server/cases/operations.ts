@@ -61,8 +61,7 @@ export const operations: CaseFamily = {
       title: "Setting the custom status already held is no visible change: same version, no notification",
       rule: "docs/engine.md Rule 3 (setting the value already held is not a visible change)",
       async run(ctx) {
-        const phone = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const laptop = await ctx.login(phone.userId, { deviceId: "laptop" });
+        const [phone, laptop] = await ctx.loginPhoneAndLaptop("alice");
         const first = bodyOf(await ctx.request(phone.peer, setStatus("busy")), "setSelfStatusResponse").status!;
         expectEqual((await nextStatusOf(ctx, laptop.peer, phone.userId)).version, first.version, "the other device's notification of the change");
         const again = bodyOf(await ctx.request(phone.peer, setStatus("busy")), "setSelfStatusResponse").status!;
