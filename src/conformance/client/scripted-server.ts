@@ -5,37 +5,9 @@ import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
 import { encodeFrame } from "../../codec/messages.js";
-import { CheckFailure } from "../errors.js";
 import type { EvidenceLog } from "../evidence.js";
 import { ANY_SIZE, receiveFrames } from "../receiver.js";
-
-/** Waits, event-driven and bounded, for a condition on state that callbacks change. */
-class Waiters {
-  private waiting: (() => void)[] = [];
-
-  async until<T>(probe: () => T | undefined, timeoutMs: number, fail: () => string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new CheckFailure(fail());
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  wake(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const wake of waiting) wake();
-  }
-}
+import { Waiters } from "../waiters.js";
 
 export interface ReceivedFrame {
   frame: Frame;

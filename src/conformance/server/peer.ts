@@ -7,6 +7,7 @@ import { encodeFrame } from "../../codec/messages.js";
 import { CheckFailure } from "../errors.js";
 import { EvidenceLog } from "../evidence.js";
 import { ANY_SIZE, receiveFrames } from "../receiver.js";
+import { Waiters } from "../waiters.js";
 
 export type FrameBody = NonNullable<Frame["body"]>;
 
@@ -26,7 +27,7 @@ export class WirePeer {
   readonly violations: string[] = [];
   private pushCursor = 0;
   private nextRequestId = 1;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
   private keepAliveTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -42,7 +43,7 @@ export class WirePeer {
       {
         frame: (frame) => {
           this.received.push(frame);
-          this.wake();
+          this.waiters.wake();
         },
         violation: (what) => this.violation(what),
       },
@@ -52,7 +53,7 @@ export class WirePeer {
       this.stopKeepAlive();
       this.closeInfo = { code, atMs: log.elapsedMs() };
       log.event(label, `connection closed by the server or the network, WebSocket code ${code}`);
-      this.wake();
+      this.waiters.wake();
     });
     socket.on("error", (error) => log.event(label, `socket error: ${error.message}`));
   }
@@ -154,31 +155,18 @@ export class WirePeer {
 
   // Nothing more can arrive on a closed connection, so a wait for a frame ends there (unless `untilClosed` is false).
   private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string, untilClosed = true): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (untilClosed && this.closeInfo) {
-        throw new CheckFailure(`${this.label}: no ${what}; the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms`);
-      }
-      if (left <= 0) {
-        const closed = this.closeInfo ? ` (the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms)` : "";
-        throw new CheckFailure(`${this.label}: no ${what} within ${timeoutMs} ms${closed}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return this.waiters.until(
+      () => {
+        const found = probe();
+        if (found === undefined && untilClosed && this.closeInfo) throw new CheckFailure(`${this.label}: no ${what}; ${describeClose(this.closeInfo)}`);
+        return found;
+      },
+      timeoutMs,
+      () => `${this.label}: no ${what} within ${timeoutMs} ms${this.closeInfo ? ` (${describeClose(this.closeInfo)})` : ""}`,
+    );
   }
+}
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
-  }
+function describeClose(close: PeerClose): string {
+  return `the connection closed with ${close.code} at ${close.atMs} ms`;
 }
