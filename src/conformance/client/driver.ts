@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { CheckFailure, ConformanceSetupError } from "../errors.js";
 import type { EvidenceLog } from "../evidence.js";
+import { Waiters } from "../waiters.js";
 import type { DriverCommand, DriverEvent, DriverStatus } from "./driver-protocol.js";
 
 type CommandBody = DriverCommand extends infer C ? (C extends DriverCommand ? Omit<C, "id"> : never) : never;
@@ -15,7 +16,7 @@ const LABEL = "driver";
 export class DriverProcess {
   readonly events: DriverEvent[] = [];
   private nextId = 1;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
   private exited = false;
 
   private constructor(
@@ -27,7 +28,7 @@ export class DriverProcess {
     child.on("exit", (code, signal) => {
       this.exited = true;
       log.event(LABEL, `the driver exited (${signal ?? `status ${code}`})`);
-      this.wake();
+      this.waiters.wake();
     });
   }
 
@@ -74,21 +75,15 @@ export class DriverProcess {
   }
 
   private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (this.exited) throw new CheckFailure(`${LABEL}: no ${what}; the driver exited`);
-      if (left <= 0) throw new CheckFailure(`${LABEL}: no ${what} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return this.waiters.until(
+      () => {
+        const found = probe();
+        if (found === undefined && this.exited) throw new CheckFailure(`${LABEL}: no ${what}; the driver exited`);
+        return found;
+      },
+      timeoutMs,
+      () => `${LABEL}: no ${what} within ${timeoutMs} ms`,
+    );
   }
 
   private onLine(line: string): void {
@@ -101,13 +96,7 @@ export class DriverProcess {
     }
     if (typeof event === "object" && event !== null && typeof (event as { event?: unknown }).event === "string") {
       this.events.push(event as DriverEvent);
-      this.wake();
+      this.waiters.wake();
     }
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 }

@@ -4,39 +4,10 @@
 import type { AddressInfo } from "node:net";
 import WebSocket, { WebSocketServer } from "ws";
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
-import { decodeFrame, encodeFrame } from "../../codec/messages.js";
-import { CheckFailure } from "../errors.js";
+import { encodeFrame } from "../../codec/messages.js";
 import type { EvidenceLog } from "../evidence.js";
-
-const ANY_SIZE = { maxFrameBytes: Number.MAX_SAFE_INTEGER };
-
-/** Waits, event-driven and bounded, for a condition on state that callbacks change. */
-class Waiters {
-  private waiting: (() => void)[] = [];
-
-  async until<T>(probe: () => T | undefined, timeoutMs: number, fail: () => string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new CheckFailure(fail());
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  wake(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const wake of waiting) wake();
-  }
-}
+import { ANY_SIZE, receiveFrames } from "../receiver.js";
+import { Waiters } from "../waiters.js";
 
 export interface ReceivedFrame {
   frame: Frame;
@@ -60,26 +31,16 @@ export class ScriptedConnection {
     readonly label: string,
     private readonly log: EvidenceLog,
   ) {
-    socket.on("message", (data: Buffer, isBinary: boolean) => {
-      const bytes = new Uint8Array(data);
-      log.frame(label, "received", bytes);
-      if (!isBinary) {
-        this.violation("sent a text message; presence.v1 frames are binary messages (docs/protocol.md §2)");
-        return;
-      }
-      let frame: Frame;
-      try {
-        frame = decodeFrame(bytes, ANY_SIZE);
-      } catch (error) {
-        this.violation(`sent a message that is not a valid Frame: ${String(error)} (docs/protocol.md §2.3)`);
-        return;
-      }
-      if (frame.requestId === 0) this.violation(`sent ${frame.body?.$case ?? "a frame"} with request id 0 (frame.proto: a client request carries a non-zero request_id)`);
-      this.received.push({ frame, atMs: log.elapsedMs() });
-      if (frame.body?.$case === "ping" && this.answerPings) {
-        this.send({ requestId: frame.requestId, body: { $case: "pong", value: { clientTimeMs: frame.body.value.clientTimeMs, serverTimeMs: BigInt(Date.now()) } } });
-      }
-      this.waiters.wake();
+    receiveFrames(socket, label, log, {
+      frame: (frame) => {
+        if (frame.requestId === 0) this.violation(`sent ${frame.body?.$case ?? "a frame"} with request id 0 (frame.proto: a client request carries a non-zero request_id)`);
+        this.received.push({ frame, atMs: log.elapsedMs() });
+        if (frame.body?.$case === "ping" && this.answerPings) {
+          this.send({ requestId: frame.requestId, body: { $case: "pong", value: { clientTimeMs: frame.body.value.clientTimeMs, serverTimeMs: BigInt(Date.now()) } } });
+        }
+        this.waiters.wake();
+      },
+      violation: (what) => this.violation(what),
     });
     socket.on("close", (code) => {
       this.closedAtMs = log.elapsedMs();

@@ -1,5 +1,6 @@
 // Checks that need the wire: a connection error and its close, a connection
-// that must still be usable, the next notification about a user.
+// that must still be usable, the next notification about a user, changes
+// notified once each.
 import type { ErrorCode } from "../../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, type UserStatus } from "../../../generated/ts-proto/presence/v1/status.js";
 import { CheckFailure } from "../errors.js";
@@ -37,6 +38,14 @@ export async function nextStatusOf(ctx: CaseContext, peer: WirePeer, userId: str
   const ids = statuses.map((s) => s.userId);
   expectEqual(new Set(ids).size, ids.length, `${peer.label}: users in one notification appear at most once (operations.proto)`);
   return statusIn(statuses, userId, `${peer.label}: the next notification`);
+}
+
+/** Two custom status changes on `changer` must each reach `watcher` once, in order. */
+export async function expectEachChangeOnce(ctx: CaseContext, changer: WirePeer, watcher: WirePeer, userId: string): Promise<void> {
+  const first = bodyOf(await ctx.request(changer, { $case: "setSelfStatusRequest", value: { customStatus: "one" } }), "setSelfStatusResponse").status!;
+  const second = bodyOf(await ctx.request(changer, { $case: "setSelfStatusRequest", value: { customStatus: "two" } }), "setSelfStatusResponse").status!;
+  expectEqual((await nextStatusOf(ctx, watcher, userId)).version, first.version, "the first notification's version");
+  expectEqual((await nextStatusOf(ctx, watcher, userId)).version, second.version, "the second notification's version (a duplicate would repeat the first)");
 }
 
 /** `status` must be exactly one version after `previous`, with `reason`. */

@@ -1,6 +1,8 @@
 // What a case works with: fresh user ids of its own, connections that log in
-// as a client would, the limits the server announced, and the evidence log.
+// as a client would (also a user on two devices, a watcher subscribed to a
+// user), the limits the server announced, and the evidence log.
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
+import type { SubscribeUserStatusResponse } from "../../../generated/ts-proto/presence/v1/operations.js";
 import type { LoginResponse } from "../../../generated/ts-proto/presence/v1/session.js";
 import { Platform } from "../../../generated/ts-proto/presence/v1/status.js";
 import type { LimitsConfig } from "../../protocol/limits.js";
@@ -71,6 +73,19 @@ export class CaseContext {
     const login = bodyOf(answer, "loginResponse", `login of ${userId}`);
     if (options.keepAlive ?? true) peer.keepAlive(this.limits.heartbeatIntervalMs);
     return { peer, userId, login };
+  }
+
+  /** Logs `name` in on a phone, then on a laptop: one user with two devices, in that login order. */
+  async loginPhoneAndLaptop(name: string): Promise<[phone: Session, laptop: Session]> {
+    const phone = await this.login(this.user(name), { deviceId: "phone" });
+    return [phone, await this.login(phone.userId, { deviceId: "laptop" })];
+  }
+
+  /** Logs `name` in and subscribes it to `userId` (which must succeed): a watcher of that user's changes. */
+  async loginWatching(name: string, userId: string): Promise<Session & { subscribed: SubscribeUserStatusResponse }> {
+    const session = await this.login(this.user(name));
+    const subscribed = bodyOf(await this.request(session.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [userId] } }), "subscribeUserStatusResponse");
+    return { ...session, subscribed };
   }
 
   /** Makes users exist on the server (a user exists once they have logged in) and leaves them UNLOGINED. */

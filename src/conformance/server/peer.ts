@@ -3,9 +3,11 @@
 // bounded; a wait that runs out is a CheckFailure naming what never came.
 import WebSocket from "ws";
 import type { Frame } from "../../../generated/ts-proto/presence/v1/frame.js";
-import { decodeFrame, encodeFrame } from "../../codec/messages.js";
+import { encodeFrame } from "../../codec/messages.js";
 import { CheckFailure } from "../errors.js";
 import { EvidenceLog } from "../evidence.js";
+import { ANY_SIZE, receiveFrames } from "../receiver.js";
+import { Waiters } from "../waiters.js";
 
 export type FrameBody = NonNullable<Frame["body"]>;
 
@@ -25,7 +27,7 @@ export class WirePeer {
   readonly violations: string[] = [];
   private pushCursor = 0;
   private nextRequestId = 1;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
   private keepAliveTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -34,26 +36,24 @@ export class WirePeer {
     private readonly log: EvidenceLog,
     maxFrameBytes: number,
   ) {
-    socket.on("message", (data: Buffer, isBinary: boolean) => {
-      const bytes = new Uint8Array(data);
-      log.frame(label, "received", bytes);
-      if (!isBinary) {
-        this.violation("sent a text message; presence.v1 frames are binary messages (docs/protocol.md §2)");
-        return;
-      }
-      if (bytes.length > maxFrameBytes) this.violation(`sent a frame of ${bytes.length} bytes, over max_frame_bytes ${maxFrameBytes} (session.proto Limits.max_frame_bytes: both directions)`);
-      try {
-        this.received.push(decodeFrame(bytes, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
-      } catch (error) {
-        this.violation(`sent a message that is not a valid Frame: ${String(error)} (docs/protocol.md §2.3)`);
-      }
-      this.wake();
-    });
+    receiveFrames(
+      socket,
+      label,
+      log,
+      {
+        frame: (frame) => {
+          this.received.push(frame);
+          this.waiters.wake();
+        },
+        violation: (what) => this.violation(what),
+      },
+      maxFrameBytes,
+    );
     socket.on("close", (code) => {
       this.stopKeepAlive();
       this.closeInfo = { code, atMs: log.elapsedMs() };
       log.event(label, `connection closed by the server or the network, WebSocket code ${code}`);
-      this.wake();
+      this.waiters.wake();
     });
     socket.on("error", (error) => log.event(label, `socket error: ${error.message}`));
   }
@@ -81,7 +81,7 @@ export class WirePeer {
 
   /** Sends a frame; returns its request id (a fresh one unless given). */
   send(body: FrameBody | undefined, requestId = this.nextRequestId++): number {
-    this.sendBytes(encodeFrame({ requestId, body }, { maxFrameBytes: Number.MAX_SAFE_INTEGER }));
+    this.sendBytes(encodeFrame({ requestId, body }, ANY_SIZE));
     return requestId;
   }
 
@@ -155,31 +155,18 @@ export class WirePeer {
 
   // Nothing more can arrive on a closed connection, so a wait for a frame ends there (unless `untilClosed` is false).
   private async until<T>(probe: () => T | undefined, timeoutMs: number, what: string, untilClosed = true): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = probe();
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (untilClosed && this.closeInfo) {
-        throw new CheckFailure(`${this.label}: no ${what}; the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms`);
-      }
-      if (left <= 0) {
-        const closed = this.closeInfo ? ` (the connection closed with ${this.closeInfo.code} at ${this.closeInfo.atMs} ms)` : "";
-        throw new CheckFailure(`${this.label}: no ${what} within ${timeoutMs} ms${closed}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return this.waiters.until(
+      () => {
+        const found = probe();
+        if (found === undefined && untilClosed && this.closeInfo) throw new CheckFailure(`${this.label}: no ${what}; ${describeClose(this.closeInfo)}`);
+        return found;
+      },
+      timeoutMs,
+      () => `${this.label}: no ${what} within ${timeoutMs} ms${this.closeInfo ? ` (${describeClose(this.closeInfo)})` : ""}`,
+    );
   }
+}
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
-  }
+function describeClose(close: PeerClose): string {
+  return `the connection closed with ${close.code} at ${close.atMs} ms`;
 }

@@ -5,6 +5,7 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import type { Frame } from "../../../../generated/ts-proto/presence/v1/frame.js";
 import { CheckFailure, check } from "../../errors.js";
 import type { ClientCaseFamily } from "../case.js";
+import type { ClientCaseContext } from "../context.js";
 import type { DriverStatusesValue } from "../driver-protocol.js";
 import type { ScriptedConnection } from "../scripted-server.js";
 
@@ -18,6 +19,13 @@ async function expectRequest<K extends Body["$case"]>(connection: ScriptedConnec
   return { requestId: request.requestId, value: request.body.value as BodyOf<K>["value"] };
 }
 
+/** The client's next request must set `customStatus` (a failure says `what` followed by what it set); it is answered with that status at version 2. */
+async function answerSetStatus(ctx: ClientCaseContext, connection: ScriptedConnection, customStatus: string, what: string): Promise<void> {
+  const request = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
+  check(request.value.customStatus === customStatus, `${what} ${JSON.stringify(request.value.customStatus)}`);
+  connection.send({ requestId: request.requestId, body: { $case: "setSelfStatusResponse", value: { status: ctx.status(ctx.userId, 2n, { customStatus }) } } });
+}
+
 export const requests: ClientCaseFamily = {
   name: "client-requests",
   cases: [
@@ -28,9 +36,7 @@ export const requests: ClientCaseFamily = {
       async run(ctx) {
         const connection = await ctx.login();
         const set = ctx.driver.send({ command: "setStatus", customStatus: "在开会" });
-        const setRequest = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
-        check(setRequest.value.customStatus === "在开会", `the custom status sent is ${JSON.stringify(setRequest.value.customStatus)}`);
-        connection.send({ requestId: setRequest.requestId, body: { $case: "setSelfStatusResponse", value: { status: ctx.status(ctx.userId, 2n, { customStatus: "在开会" }) } } });
+        await answerSetStatus(ctx, connection, "在开会", "the custom status sent is");
         check((await ctx.driver.result(set, ctx.answerTimeoutMs)).ok, "the setStatus command failed");
 
         const subscribe = ctx.driver.send({ command: "subscribe", userIds: ["conformance-bob"] });
@@ -96,10 +102,7 @@ export const requests: ClientCaseFamily = {
         connection.send({ requestId: first.requestId, body: { $case: "error", value: { code: ErrorCode.ERROR_CODE_NOT_LOGGED_IN, message: "the session is gone", retryAfterMs: 0 } } });
         const login = await expectRequest(connection, "loginRequest", ctx.answerTimeoutMs);
         connection.send({ requestId: login.requestId, body: { $case: "loginResponse", value: ctx.loginResponse({}) } });
-        const again = await expectRequest(connection, "setSelfStatusRequest", ctx.answerTimeoutMs);
-        check(again.value.customStatus === "again", `the request sent again carries ${JSON.stringify(again.value.customStatus)}`);
-        const status = ctx.status(ctx.userId, 2n, { customStatus: "again" });
-        connection.send({ requestId: again.requestId, body: { $case: "setSelfStatusResponse", value: { status } } });
+        await answerSetStatus(ctx, connection, "again", "the request sent again carries");
         const result = await ctx.driver.result(id, ctx.answerTimeoutMs);
         check(result.ok, `the setStatus command failed after the new login: ${JSON.stringify(result)}`);
       },

@@ -3,7 +3,7 @@
 // limits (frame.proto; status.proto UserStatus.version; errors.proto
 // ERROR_CODE_FREQUENCY_LIMIT).
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
-import type { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
+import type { StatusChangeReason, UserStatus, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import { encodeMessage } from "../../../codec/messages.js";
 import { CheckFailure, check } from "../../errors.js";
 import { hex, lengthDelimited, unknownBodyFrame, withUnknownField } from "../../wire-bytes.js";
@@ -20,8 +20,15 @@ const UNKNOWN_ENUM_VALUE = 99;
 const UNKNOWN_ERROR_CODE = 79_999;
 const BLIND_RETRY_WATCH_MS = 1000;
 
-/** The client must still be connected on `connection` and answer a query through it. */
-async function expectStillWorking(ctx: ClientCaseContext, connection: ScriptedConnection): Promise<void> {
+/** Pushes a status of carol (with `changes`) and waits until the client delivers it: by then it has handled whatever came before. */
+async function pushFence(ctx: ClientCaseContext, connection: ScriptedConnection, what: string, changes: Partial<UserStatus> = {}): Promise<void> {
+  ctx.notify(connection, [ctx.status("conformance-carol", 1n, changes)]);
+  await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, what);
+}
+
+/** After frames it must ignore, the client must deliver the notification that follows (carol's, with `changes`), still be connected on `connection` and answer a query through it. */
+async function expectStillWorking(ctx: ClientCaseContext, connection: ScriptedConnection, what: string, changes: Partial<UserStatus> = {}): Promise<void> {
+  await pushFence(ctx, connection, what, changes);
   check(connection.closedAtMs === undefined && ctx.server.connections.length === 1, "the client dropped the connection over frames it must ignore");
   const id = ctx.driver.send({ command: "query", userIds: ["conformance-bob"] });
   const query = await connection.nextRequest(ctx.answerTimeoutMs, "query request");
@@ -45,9 +52,7 @@ export const robustness: ClientCaseFamily = {
           connection.sendBytes(bytes, `a frame with request id ${requestId} and a body in unknown field 99: ${hex(bytes)}`);
         }
         connection.send({ requestId: 0, body: undefined });
-        ctx.notify(connection, [ctx.status("conformance-carol", 1n, { customStatus: "after the unknown frames" })]);
-        await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, "delivery of the notification that followed the unknown frames");
-        await expectStillWorking(ctx, connection);
+        await expectStillWorking(ctx, connection, "delivery of the notification that followed the unknown frames", { customStatus: "after the unknown frames" });
       },
     },
     {
@@ -59,9 +64,7 @@ export const robustness: ClientCaseFamily = {
         const status = encodeMessage("UserStatus", ctx.status("conformance-bob", 1n, { statusType: UNKNOWN_ENUM_VALUE as UserStatusType, reason: UNKNOWN_ENUM_VALUE as StatusChangeReason }));
         const bytes = lengthDelimited(NOTIFICATION_FIELD, lengthDelimited(STATUSES_FIELD, withUnknownField(status)));
         connection.sendBytes(bytes, `a notification of conformance-bob with status type 99, reason 99 and an unknown field 100: ${hex(bytes)}`);
-        ctx.notify(connection, [ctx.status("conformance-carol", 1n)]);
-        await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, "delivery of the notification that followed");
-        await expectStillWorking(ctx, connection);
+        await expectStillWorking(ctx, connection, "delivery of the notification that followed");
       },
     },
     {
@@ -73,8 +76,7 @@ export const robustness: ClientCaseFamily = {
         for (const [version, customStatus] of [[5n, "five"], [3n, "three (stale)"], [6n, "six"]] as const) {
           ctx.notify(connection, [ctx.status("conformance-bob", version, { customStatus })]);
         }
-        ctx.notify(connection, [ctx.status("conformance-carol", 1n)]);
-        await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, "delivery of the notification after bob's");
+        await pushFence(ctx, connection, "delivery of the notification after bob's");
         const bob = ctx.driver.statuses().filter((s) => s.userId === "conformance-bob").map((s) => s.version);
         check(!bob.includes("3"), `the client delivered bob's version 3 after version 5 (delivered: ${bob.join(", ")})`);
         check(bob.at(-1) === "6", `the last version of bob delivered is ${bob.at(-1) ?? "none"}, not 6 (delivered: ${bob.join(", ")})`);
@@ -88,8 +90,7 @@ export const robustness: ClientCaseFamily = {
         const connection = await ctx.login();
         ctx.notify(connection, [ctx.status("conformance-bob", 5n, { epoch: 1n, customStatus: "old state" })]);
         ctx.notify(connection, [ctx.status("conformance-bob", 1n, { epoch: 2n, customStatus: "new state" })]);
-        ctx.notify(connection, [ctx.status("conformance-carol", 1n)]);
-        await ctx.driver.status((s) => s.userId === "conformance-carol", ctx.answerTimeoutMs, "delivery of the notification after bob's");
+        await pushFence(ctx, connection, "delivery of the notification after bob's");
         const bob = ctx.driver.statuses().filter((s) => s.userId === "conformance-bob").map((s) => s.customStatus);
         check(bob.at(-1) === "new state", `the last status of bob delivered is ${JSON.stringify(bob.at(-1))}, not the new epoch's version 1 (delivered: ${JSON.stringify(bob)})`);
       },

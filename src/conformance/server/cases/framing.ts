@@ -5,6 +5,7 @@ import { UserStatusType } from "../../../../generated/ts-proto/presence/v1/statu
 import { CheckFailure, check } from "../../errors.js";
 import type { CaseFamily, ServerCase } from "../case.js";
 import type { CaseContext } from "../context.js";
+import type { WirePeer } from "../peer.js";
 import { expectConnectionError, expectUsable, nextStatusOf } from "../checks.js";
 import { bodyOf, codeName, expectEqual, expectError } from "../expect.js";
 import { MALFORMED_FRAMES, hex, paddedFrame, unknownBodyFrame } from "../../wire-bytes.js";
@@ -16,6 +17,28 @@ async function expectMalformed(ctx: CaseContext, bytes: Uint8Array, what: string
   peer.sendBytes(bytes, `${what}: ${hex(bytes)}`);
   await expectConnectionError(ctx, peer, ErrorCode.ERROR_CODE_MALFORMED_FRAME);
   await expectUsable(ctx, bystander.peer, "another connection sent a malformed frame");
+}
+
+/** Sends a ping padded with an unknown field to `size` bytes (`exactly` worded in the evidence); returns its request id. */
+function sendPaddedPing(peer: WirePeer, size: number, exactly = ""): number {
+  const requestId = peer.takeRequestId();
+  peer.sendBytes(paddedFrame({ requestId, body: { $case: "ping", value: { clientTimeMs: 1n } } }, size), `a ping padded with an unknown field to ${exactly}${size} bytes`);
+  return requestId;
+}
+
+/** Sends a ping of `size` bytes, over max_frame_bytes, on a logged-in connection; the server must answer 72106 and close. */
+async function expectTooLarge(ctx: CaseContext, size: number): Promise<void> {
+  const { peer } = await ctx.login(ctx.user("alice"));
+  sendPaddedPing(peer, size);
+  // A server that refuses it from the WebSocket header, unbuffered, still owes the Error before the close.
+  await expectConnectionError(ctx, peer, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
+}
+
+/** Sends a request by `send` (which returns its request id) on a logged-in connection; it must be answered 72108, and the connection stay usable. */
+async function expectUnsupported(ctx: CaseContext, what: string, send: (peer: WirePeer) => number): Promise<void> {
+  const { peer } = await ctx.login(ctx.user("alice"));
+  expectError(await peer.answer(send(peer), ctx.target.answerTimeoutMs), ErrorCode.ERROR_CODE_UNSUPPORTED_BODY);
+  await expectUsable(ctx, peer, what);
 }
 
 export const framing: CaseFamily = {
@@ -45,24 +68,13 @@ export const framing: CaseFamily = {
       id: "frame.oversized",
       title: "A frame one byte over max_frame_bytes is answered 72106 and the connection closes (1009)",
       rule: "docs/protocol.md §2; session.proto Limits.max_frame_bytes; errors.proto ERROR_CODE_FRAME_TOO_LARGE (connection: closes 1009)",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        const size = ctx.limits.maxFrameBytes + 1;
-        peer.sendBytes(paddedFrame({ requestId: peer.takeRequestId(), body: { $case: "ping", value: { clientTimeMs: 1n } } }, size), `a ping padded with an unknown field to ${size} bytes`);
-        await expectConnectionError(ctx, peer, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
-      },
+      run: (ctx) => expectTooLarge(ctx, ctx.limits.maxFrameBytes + 1),
     },
     {
       id: "frame.far-oversized",
       title: "A frame over twice max_frame_bytes is answered 72106 and the connection closes (1009), however early the server refuses it",
       rule: "docs/protocol.md §2 (reject a larger frame without buffering it, and close); errors.proto ERROR_CODE_FRAME_TOO_LARGE (connection: closes 1009)",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        const size = 2 * ctx.limits.maxFrameBytes + 1;
-        peer.sendBytes(paddedFrame({ requestId: peer.takeRequestId(), body: { $case: "ping", value: { clientTimeMs: 1n } } }, size), `a ping padded with an unknown field to ${size} bytes`);
-        // A server that refuses it from the WebSocket header, unbuffered, still owes the Error before the close.
-        await expectConnectionError(ctx, peer, ErrorCode.ERROR_CODE_FRAME_TOO_LARGE);
-      },
+      run: (ctx) => expectTooLarge(ctx, 2 * ctx.limits.maxFrameBytes + 1),
     },
     {
       id: "frame.at-max-size",
@@ -70,9 +82,7 @@ export const framing: CaseFamily = {
       rule: "docs/protocol.md §2 (a frame MUST NOT exceed max_frame_bytes); session.proto Limits.max_frame_bytes",
       async run(ctx) {
         const { peer } = await ctx.login(ctx.user("alice"));
-        const requestId = peer.takeRequestId();
-        const size = ctx.limits.maxFrameBytes;
-        peer.sendBytes(paddedFrame({ requestId, body: { $case: "ping", value: { clientTimeMs: 1n } } }, size), `a ping padded with an unknown field to exactly ${size} bytes`);
+        const requestId = sendPaddedPing(peer, ctx.limits.maxFrameBytes, "exactly ");
         bodyOf(await peer.answer(requestId, ctx.target.answerTimeoutMs), "pong", "a ping of exactly max_frame_bytes");
       },
     },
@@ -80,34 +90,25 @@ export const framing: CaseFamily = {
       id: "frame.unknown-body",
       title: "A request of an unknown body kind is answered 72108 with its request id; the connection stays open",
       rule: "frame.proto Frame (a body kind the receiver does not know); docs/protocol.md §2.1",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        const requestId = peer.takeRequestId();
-        const bytes = unknownBodyFrame(requestId);
-        peer.sendBytes(bytes, `a frame with request id ${requestId} and a body in field 99: ${hex(bytes)}`);
-        expectError(await peer.answer(requestId, ctx.target.answerTimeoutMs), ErrorCode.ERROR_CODE_UNSUPPORTED_BODY);
-        await expectUsable(ctx, peer, "an unknown body kind");
-      },
+      run: (ctx) =>
+        expectUnsupported(ctx, "an unknown body kind", (peer) => {
+          const requestId = peer.takeRequestId();
+          const bytes = unknownBodyFrame(requestId);
+          peer.sendBytes(bytes, `a frame with request id ${requestId} and a body in field 99: ${hex(bytes)}`);
+          return requestId;
+        }),
     },
     {
       id: "frame.no-body",
       title: "A frame with a request id and no body is answered 72108; the connection stays open",
       rule: "frame.proto Frame (or no body at all); docs/protocol.md §2.1",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        expectError(await peer.answer(peer.send(undefined), ctx.target.answerTimeoutMs), ErrorCode.ERROR_CODE_UNSUPPORTED_BODY);
-        await expectUsable(ctx, peer, "a frame without a body");
-      },
+      run: (ctx) => expectUnsupported(ctx, "a frame without a body", (peer) => peer.send(undefined)),
     },
     {
       id: "frame.server-body-from-client",
       title: "A server-to-client body sent by a client is answered 72108; the connection stays open",
       rule: "docs/engine.md Sessions (a body that is a server-to-client kind); errors.proto ERROR_CODE_UNSUPPORTED_BODY",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        expectError(await ctx.request(peer, { $case: "pong", value: { clientTimeMs: 1n, serverTimeMs: 1n } }), ErrorCode.ERROR_CODE_UNSUPPORTED_BODY);
-        await expectUsable(ctx, peer, "a pong sent by a client");
-      },
+      run: (ctx) => expectUnsupported(ctx, "a pong sent by a client", (peer) => peer.send({ $case: "pong", value: { clientTimeMs: 1n, serverTimeMs: 1n } })),
     },
     {
       id: "frame.unknown-body-id-zero",
@@ -142,8 +143,7 @@ export const framing: CaseFamily = {
       rule: "frame.proto Frame (a request with request_id 0 is a connection error); docs/engine.md Sessions and Rule 1",
       async run(ctx) {
         const alice = await ctx.login(ctx.user("alice"));
-        const watcher = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(watcher.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [alice.userId] } }), "subscribeUserStatusResponse");
+        const watcher = await ctx.loginWatching("bob", alice.userId);
         alice.peer.send({ $case: "getUserStatusRequest", value: { userIds: [alice.userId] } }, 0);
         await expectConnectionError(ctx, alice.peer, ErrorCode.ERROR_CODE_INVALID_PARAMETERS);
         const seen = await nextStatusOf(ctx, watcher.peer, alice.userId);

@@ -6,8 +6,8 @@
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
 import { CheckFailure } from "../../errors.js";
 import type { CaseFamily } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { nextStatusOf } from "../checks.js";
+import type { CaseContext, Session } from "../context.js";
+import { expectEachChangeOnce, nextStatusOf } from "../checks.js";
 import { bodyOf, expectEqual } from "../expect.js";
 import type { WirePeer } from "../peer.js";
 
@@ -24,6 +24,14 @@ async function statusAtVersion(ctx: CaseContext, peer: WirePeer, userId: string,
   throw new CheckFailure(`${peer.label}: ${userId} never reached version ${version}`);
 }
 
+/** Logs friend B in, then friend A; returns both, and the status B is told of A's login. */
+async function friendJoins(ctx: CaseContext): Promise<{ a: Session; b: Session; told: UserStatus }> {
+  const [userA, userB] = ctx.target.friends[0]!;
+  const b = await ctx.login(userB, { deviceId: ctx.user("b") });
+  const a = await ctx.login(userA, { deviceId: ctx.user("a") });
+  return { a, b, told: await statusAtVersion(ctx, b.peer, userA, a.login.selfStatus!.version) };
+}
+
 export const friends: CaseFamily = {
   name: "friends",
   cases: [
@@ -33,13 +41,10 @@ export const friends: CaseFamily = {
       rule: "docs/engine.md Rule 4.3; docs/protocol.md §4 Notifications (every friend when friend auto-notification is on)",
       needs: "friends",
       async run(ctx) {
-        const [userA, userB] = ctx.target.friends[0]!;
-        const b = await ctx.login(userB, { deviceId: ctx.user("b") });
-        const a = await ctx.login(userA, { deviceId: ctx.user("a") });
-        const login = await statusAtVersion(ctx, b.peer, userA, a.login.selfStatus!.version);
-        expectEqual(StatusChangeReason[login.reason], "STATUS_CHANGE_REASON_LOGIN", "reason of the friend's login");
+        const { a, b, told } = await friendJoins(ctx);
+        expectEqual(StatusChangeReason[told.reason], "STATUS_CHANGE_REASON_LOGIN", "reason of the friend's login");
         const set = bodyOf(await ctx.request(a.peer, { $case: "setSelfStatusRequest", value: { customStatus: `hello ${ctx.user("x")}` } }), "setSelfStatusResponse").status!;
-        expectEqual((await nextStatusOf(ctx, b.peer, userA)).version, set.version, "the friend's notification of the status change");
+        expectEqual((await nextStatusOf(ctx, b.peer, a.userId)).version, set.version, "the friend's notification of the status change");
       },
     },
     {
@@ -65,16 +70,10 @@ export const friends: CaseFamily = {
       rule: "docs/engine.md Rule 4 (a connection that qualifies several times gets the change once)",
       needs: "friends",
       async run(ctx) {
-        const [userA, userB] = ctx.target.friends[0]!;
-        const b = await ctx.login(userB, { deviceId: ctx.user("b") });
-        const a = await ctx.login(userA, { deviceId: ctx.user("a") });
-        await statusAtVersion(ctx, b.peer, userA, a.login.selfStatus!.version);
-        bodyOf(await ctx.request(b.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [userA] } }), "subscribeUserStatusResponse");
-        const first = bodyOf(await ctx.request(a.peer, { $case: "setSelfStatusRequest", value: { customStatus: "one" } }), "setSelfStatusResponse").status!;
-        const second = bodyOf(await ctx.request(a.peer, { $case: "setSelfStatusRequest", value: { customStatus: "two" } }), "setSelfStatusResponse").status!;
-        expectEqual((await nextStatusOf(ctx, b.peer, userA)).version, first.version, "the first notification's version");
-        expectEqual((await nextStatusOf(ctx, b.peer, userA)).version, second.version, "the second notification's version (a duplicate would repeat the first)");
-        bodyOf(await ctx.request(b.peer, { $case: "unsubscribeUserStatusRequest", value: { userIds: [userA] } }), "unsubscribeUserStatusResponse");
+        const { a, b } = await friendJoins(ctx);
+        bodyOf(await ctx.request(b.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [a.userId] } }), "subscribeUserStatusResponse");
+        await expectEachChangeOnce(ctx, a.peer, b.peer, a.userId);
+        bodyOf(await ctx.request(b.peer, { $case: "unsubscribeUserStatusRequest", value: { userIds: [a.userId] } }), "unsubscribeUserStatusResponse");
       },
     },
   ],

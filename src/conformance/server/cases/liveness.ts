@@ -6,7 +6,6 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { LimitsConfig } from "../../../protocol/limits.js";
 import type { CaseFamily } from "../case.js";
-import type { CaseContext } from "../context.js";
 import { expectConnectionError, expectNextVersion, expectUsable, nextStatusOf } from "../checks.js";
 import { check } from "../../errors.js";
 import { bodyOf, expectEqual, expectError } from "../expect.js";
@@ -23,12 +22,6 @@ function expectClosedOnTime(peer: WirePeer, sinceMs: number, timerMs: number, wh
   const closedAfter = peer.closeInfo!.atMs - sinceMs;
   check(closedAfter >= timerMs * 0.98, `${what}: the server closed the connection after ${closedAfter} ms, before the announced ${timerMs} ms`);
   check(closedAfter <= timerMs + lateness(timerMs), `${what}: the server closed the connection after ${closedAfter} ms, long after the announced ${timerMs} ms`);
-}
-
-async function subscribedWatcher(ctx: CaseContext, userId: string): Promise<WirePeer> {
-  const watcher = await ctx.login(ctx.user("watcher"));
-  bodyOf(await ctx.request(watcher.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [userId] } }), "subscribeUserStatusResponse");
-  return watcher.peer;
 }
 
 export const liveness: CaseFamily = {
@@ -59,7 +52,7 @@ export const liveness: CaseFamily = {
         const timeout = ctx.limits.heartbeatTimeoutMs;
         const alice = await ctx.login(ctx.user("alice"), { keepAlive: false });
         const set = bodyOf(await ctx.request(alice.peer, { $case: "setSelfStatusRequest", value: { customStatus: "about to vanish" } }), "setSelfStatusResponse").status!;
-        const watcher = await subscribedWatcher(ctx, alice.userId);
+        const watcher = (await ctx.loginWatching("watcher", alice.userId)).peer;
         ctx.log.event("kit", `${alice.peer.label} now sends nothing`);
         const silentSince = alice.peer.lastSentAtMs;
         await expectConnectionError(ctx, alice.peer, ErrorCode.ERROR_CODE_HEARTBEAT_TIMEOUT, { timeoutMs: timeout + lateness(timeout), bestEffort: true });
@@ -94,8 +87,7 @@ export const liveness: CaseFamily = {
         const retention = ctx.limits.subscriptionRetentionMs;
         if (retention < MIN_RETENTION_TO_RETURN_MS) ctx.skip(`subscription_retention_ms ${retention} is too short to log in again within it reliably (at least ${MIN_RETENTION_TO_RETURN_MS} ms needed)`);
         const alice = await ctx.login(ctx.user("alice"));
-        const first = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(first.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [alice.userId] } }), "subscribeUserStatusResponse");
+        const first = await ctx.loginWatching("bob", alice.userId);
         first.peer.close();
         await first.peer.closed(ctx.target.answerTimeoutMs);
         const back = await ctx.login(first.userId);
@@ -112,8 +104,7 @@ export const liveness: CaseFamily = {
       async run(ctx) {
         const retention = ctx.limits.subscriptionRetentionMs;
         const alice = await ctx.login(ctx.user("alice"));
-        const first = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(first.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [alice.userId] } }), "subscribeUserStatusResponse");
+        const first = await ctx.loginWatching("bob", alice.userId);
         bodyOf(await ctx.request(first.peer, { $case: "logoutRequest", value: {} }), "logoutResponse");
         await ctx.sleep(retention + lateness(retention), "subscription_retention_ms, plus a margin");
         const back = await ctx.login(first.userId);

@@ -4,7 +4,7 @@ import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js"
 import { StatusChangeReason, UserStatusType, type UserStatus } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { expectNextVersion, nextStatusOf } from "../checks.js";
+import { expectEachChangeOnce, expectNextVersion, nextStatusOf } from "../checks.js";
 import { check } from "../../errors.js";
 import { bodyOf, expectEqual, expectError } from "../expect.js";
 import type { FrameBody, WirePeer } from "../peer.js";
@@ -40,8 +40,7 @@ export const notifications: CaseFamily = {
       title: "A change is pushed to the user's other devices, not to the device that made it (it has it in its response)",
       rule: "docs/engine.md Rule 4.1; operations.proto UserStatusChangedNotification",
       async run(ctx) {
-        const phone = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const laptop = await ctx.login(phone.userId, { deviceId: "laptop" });
+        const [phone, laptop] = await ctx.loginPhoneAndLaptop("alice");
         const joined = await expectChange(ctx, phone.peer, phone.userId, phone.login.selfStatus!, { reason: Reason.STATUS_CHANGE_REASON_LOGIN, type: ONLINE, customStatus: "", devices: ["phone", "laptop"] }, "the phone's notification of the laptop's login");
         expectEqual(laptop.login.selfStatus?.version, joined.version, "the laptop's self_status version");
         const set = bodyOf(await ctx.request(phone.peer, setStatus("on my way")), "setSelfStatusResponse").status!;
@@ -58,8 +57,8 @@ export const notifications: CaseFamily = {
       rule: "docs/engine.md Rules 1, 3, 4.2 and 11; status.proto UserStatus.version, StatusChangeReason; docs/protocol.md §3.4-3.5",
       async run(ctx) {
         const desk = await ctx.login(ctx.user("alice"), { deviceId: "desk" });
-        const bob = await ctx.login(ctx.user("bob"));
-        const snapshot = bodyOf(await ctx.request(bob.peer, subscribe([desk.userId])), "subscribeUserStatusResponse").statuses[0]!;
+        const bob = await ctx.loginWatching("bob", desk.userId);
+        const snapshot = bob.subscribed.statuses[0]!;
         expectEqual(snapshot.version, desk.login.selfStatus!.version, "the subscribe snapshot's version");
         const alice = desk.userId;
         const watch = (previous: UserStatus, expected: Expected, what: string) => expectChange(ctx, bob.peer, alice, previous, expected, what);
@@ -109,13 +108,9 @@ export const notifications: CaseFamily = {
       rule: "operations.proto UserStatusChangedNotification (each change at most once per connection); docs/engine.md Rules 4 and 6",
       async run(ctx) {
         const alice = await ctx.login(ctx.user("alice"));
-        const bob = await ctx.login(ctx.user("bob"));
+        const bob = await ctx.loginWatching("bob", alice.userId);
         bodyOf(await ctx.request(bob.peer, subscribe([alice.userId])), "subscribeUserStatusResponse");
-        bodyOf(await ctx.request(bob.peer, subscribe([alice.userId])), "subscribeUserStatusResponse");
-        const first = bodyOf(await ctx.request(alice.peer, setStatus("one")), "setSelfStatusResponse").status!;
-        const second = bodyOf(await ctx.request(alice.peer, setStatus("two")), "setSelfStatusResponse").status!;
-        expectEqual((await nextStatusOf(ctx, bob.peer, alice.userId)).version, first.version, "the first notification's version");
-        expectEqual((await nextStatusOf(ctx, bob.peer, alice.userId)).version, second.version, "the second notification's version (a duplicate would repeat the first)");
+        await expectEachChangeOnce(ctx, alice.peer, bob.peer, alice.userId);
       },
     },
   ],

@@ -3,9 +3,10 @@
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
+import type { CaseContext } from "../context.js";
 import { expectNextVersion, nextStatusOf } from "../checks.js";
 import { bodyOf, expectEqual, expectError } from "../expect.js";
-import type { FrameBody } from "../peer.js";
+import type { FrameBody, WirePeer } from "../peer.js";
 
 const query = (userIds: string[]): FrameBody => ({ $case: "getUserStatusRequest", value: { userIds } });
 const subscribe = (userIds: string[]): FrameBody => ({ $case: "subscribeUserStatusRequest", value: { userIds } });
@@ -13,6 +14,30 @@ const unsubscribe = (userIds: string[]): FrameBody => ({ $case: "unsubscribeUser
 const setStatus = (customStatus: string): FrameBody => ({ $case: "setSelfStatusRequest", value: { customStatus } });
 const ghosts = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-ghost-${i}`);
 const ACCOUNT_NOT_FOUND = ErrorCode.ERROR_CODE_ACCOUNT_NOT_FOUND;
+
+/** A request of a batch of users answered with their statuses and per-user errors. */
+interface Batch {
+  noun: string;
+  request: (userIds: string[]) => FrameBody;
+  answer: "getUserStatusResponse" | "subscribeUserStatusResponse";
+}
+
+const QUERY: Batch = { noun: "query", request: query, answer: "getUserStatusResponse" };
+const SUBSCRIBE: Batch = { noun: "subscribe", request: subscribe, answer: "subscribeUserStatusResponse" };
+
+/** A batch in which every user fails (two unknown ones) must be answered with an Error. */
+async function expectAllFail(ctx: CaseContext, batch: Batch): Promise<void> {
+  const { peer } = await ctx.login(ctx.user("alice"));
+  expectError(await ctx.request(peer, batch.request(ghosts(ctx.user("x"), 2))), ACCOUNT_NOT_FOUND);
+}
+
+/** A batch of 0 or `max` + 1 ids must be 70206; one of `max` ids (`known` and unknown ones) is served. */
+async function expectBatchBounds(ctx: CaseContext, peer: WirePeer, batch: Batch, known: string, max: number): Promise<void> {
+  expectError(await ctx.request(peer, batch.request([])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, `a ${batch.noun} of no ids`);
+  expectError(await ctx.request(peer, batch.request([known, ...ghosts(known, max)])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, `a ${batch.noun} of ${max + 1} ids`);
+  const full = bodyOf(await ctx.request(peer, batch.request([known, ...ghosts(known, max - 1)])), batch.answer, `a ${batch.noun} of ${max} ids`);
+  expectEqual([full.statuses.length, full.errors.length], [1, max - 1], `statuses and per-user errors of the full ${batch.noun}`);
+}
 
 export const operations: CaseFamily = {
   name: "operations",
@@ -36,8 +61,7 @@ export const operations: CaseFamily = {
       title: "Setting the custom status already held is no visible change: same version, no notification",
       rule: "docs/engine.md Rule 3 (setting the value already held is not a visible change)",
       async run(ctx) {
-        const phone = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const laptop = await ctx.login(phone.userId, { deviceId: "laptop" });
+        const [phone, laptop] = await ctx.loginPhoneAndLaptop("alice");
         const first = bodyOf(await ctx.request(phone.peer, setStatus("busy")), "setSelfStatusResponse").status!;
         expectEqual((await nextStatusOf(ctx, laptop.peer, phone.userId)).version, first.version, "the other device's notification of the change");
         const again = bodyOf(await ctx.request(phone.peer, setStatus("busy")), "setSelfStatusResponse").status!;
@@ -93,10 +117,7 @@ export const operations: CaseFamily = {
       id: "query.all-fail",
       title: "A query in which every user fails is answered with an Error, not an empty response",
       rule: "operations.proto GetUserStatusResponse (when every user fails, the server answers with an Error); docs/engine.md Rule 5",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        expectError(await ctx.request(peer, query(ghosts(ctx.user("x"), 2))), ACCOUNT_NOT_FOUND);
-      },
+      run: (ctx) => expectAllFail(ctx, QUERY),
     },
     {
       id: "query.batch-count",
@@ -104,11 +125,7 @@ export const operations: CaseFamily = {
       rule: "operations.proto GetUserStatusRequest.user_ids; session.proto Limits.max_query_users",
       async run(ctx) {
         const { peer, userId } = await ctx.login(ctx.user("alice"));
-        const max = ctx.limits.maxQueryUsers;
-        expectError(await ctx.request(peer, query([])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, "a query of no ids");
-        expectError(await ctx.request(peer, query([userId, ...ghosts(userId, max)])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, `a query of ${max + 1} ids`);
-        const full = bodyOf(await ctx.request(peer, query([userId, ...ghosts(userId, max - 1)])), "getUserStatusResponse", `a query of ${max} ids`);
-        expectEqual([full.statuses.length, full.errors.length], [1, max - 1], "statuses and per-user errors of the full query");
+        await expectBatchBounds(ctx, peer, QUERY, userId, ctx.limits.maxQueryUsers);
       },
     },
     {
@@ -145,10 +162,7 @@ export const operations: CaseFamily = {
       id: "subscribe.all-fail",
       title: "A subscribe in which every user fails is answered with an Error",
       rule: "operations.proto SubscribeUserStatusResponse (when every user fails, an Error instead); docs/engine.md Rule 6",
-      async run(ctx) {
-        const { peer } = await ctx.login(ctx.user("alice"));
-        expectError(await ctx.request(peer, subscribe(ghosts(ctx.user("x"), 2))), ACCOUNT_NOT_FOUND);
-      },
+      run: (ctx) => expectAllFail(ctx, SUBSCRIBE),
     },
     {
       id: "subscribe.self",
@@ -169,11 +183,7 @@ export const operations: CaseFamily = {
       async run(ctx) {
         const bob = await ctx.login(ctx.user("bob"));
         const { peer } = await ctx.login(ctx.user("alice"));
-        const max = ctx.limits.maxSubscribeUsersPerCall;
-        expectError(await ctx.request(peer, subscribe([])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, "a subscribe of no ids");
-        expectError(await ctx.request(peer, subscribe([bob.userId, ...ghosts(bob.userId, max)])), ErrorCode.ERROR_CODE_INVALID_BATCH_COUNT, `a subscribe of ${max + 1} ids`);
-        const full = bodyOf(await ctx.request(peer, subscribe([bob.userId, ...ghosts(bob.userId, max - 1)])), "subscribeUserStatusResponse", `a subscribe of ${max} ids`);
-        expectEqual([full.statuses.length, full.errors.length], [1, max - 1], "statuses and per-user errors of the full subscribe");
+        await expectBatchBounds(ctx, peer, SUBSCRIBE, bob.userId, ctx.limits.maxSubscribeUsersPerCall);
       },
     },
     {

@@ -87,8 +87,7 @@ export const rateLimit: CaseFamily = {
       title: "All of a user's devices share one budget",
       rule: "docs/engine.md Rule 9 (per user: all of a user's devices share the budget); docs/protocol.md §4 Rate limits",
       async run(ctx) {
-        const phone = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const laptop = await ctx.login(phone.userId, { deviceId: "laptop" });
+        const [phone, laptop] = await ctx.loginPhoneAndLaptop("alice");
         const half = Math.ceil(ctx.limits.rateLimitRequests / 2);
         expectAccepted(await burst(ctx, phone.peer, queryOfOthers(ctx, phone.userId), half), "getUserStatusResponse", "query from the phone");
         const rest = ctx.limits.rateLimitRequests - half;

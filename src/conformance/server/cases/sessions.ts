@@ -3,6 +3,7 @@
 import { ErrorCode } from "../../../../generated/ts-proto/presence/v1/errors.js";
 import { StatusChangeReason, UserStatusType } from "../../../../generated/ts-proto/presence/v1/status.js";
 import type { CaseFamily } from "../case.js";
+import type { CaseContext } from "../context.js";
 import { expectConnectionError, expectNextVersion, expectUsable, nextStatusOf } from "../checks.js";
 import { check } from "../../errors.js";
 import { bodyOf, declaredCloseCode, expectEqual, expectError } from "../expect.js";
@@ -16,6 +17,15 @@ const BEFORE_LOGIN: FrameBody[] = [
   { $case: "unsubscribeUserStatusRequest", value: { userIds: [] } },
   { $case: "logoutRequest", value: {} },
 ];
+
+/** A login of alice with `token` on a connection labelled `label` must be refused with `code`, and closed as errors.proto declares at login. */
+async function expectTokenRefused(ctx: CaseContext, token: string | undefined, code: ErrorCode, label = "alice"): Promise<void> {
+  const login = await ctx.loginRequest(ctx.user("alice"), "d", token);
+  const peer = await ctx.connect(label);
+  expectError(await ctx.request(peer, login), code);
+  const closed = await peer.closed(ctx.target.answerTimeoutMs);
+  expectEqual(closed.code, declaredCloseCode(code, "login"), "WebSocket close code");
+}
 
 export const sessions: CaseFamily = {
   name: "sessions",
@@ -55,39 +65,20 @@ export const sessions: CaseFamily = {
       id: "login.token-of-another-user",
       title: "A token issued for another user is refused with 72104 and the connection closes",
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_INVALID (login: closes)",
-      async run(ctx) {
-        const login = await ctx.loginRequest(ctx.user("alice"), "d", await ctx.target.tokens.tokenFor(ctx.user("mallory")));
-        const peer = await ctx.connect("mallory");
-        const answer = await ctx.request(peer, login);
-        expectError(answer, ErrorCode.ERROR_CODE_TOKEN_INVALID);
-        const closed = await peer.closed(ctx.target.answerTimeoutMs);
-        expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_INVALID, "login"), "WebSocket close code");
-      },
+      run: async (ctx) => expectTokenRefused(ctx, await ctx.target.tokens.tokenFor(ctx.user("mallory")), ErrorCode.ERROR_CODE_TOKEN_INVALID, "mallory"),
     },
     {
       id: "login.token-malformed",
       title: "A malformed token is refused with 72104 and the connection closes",
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_INVALID (login: closes)",
-      async run(ctx) {
-        const login = await ctx.loginRequest(ctx.user("alice"), "d", "not-a-token");
-        const peer = await ctx.connect("alice");
-        expectError(await ctx.request(peer, login), ErrorCode.ERROR_CODE_TOKEN_INVALID);
-        const closed = await peer.closed(ctx.target.answerTimeoutMs);
-        expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_INVALID, "login"), "WebSocket close code");
-      },
+      run: (ctx) => expectTokenRefused(ctx, "not-a-token", ErrorCode.ERROR_CODE_TOKEN_INVALID),
     },
     {
       id: "login.token-expired",
       title: "An expired token is refused with 72105 and the connection closes",
       rule: "docs/protocol.md §3.1; errors.proto ERROR_CODE_TOKEN_EXPIRED (login: closes)",
       needs: "expiredToken",
-      async run(ctx) {
-        const login = await ctx.loginRequest(ctx.user("alice"), "d", ctx.target.tokens.expiredTokenFor(ctx.user("alice")));
-        const peer = await ctx.connect("alice");
-        expectError(await ctx.request(peer, login), ErrorCode.ERROR_CODE_TOKEN_EXPIRED);
-        const closed = await peer.closed(ctx.target.answerTimeoutMs);
-        expectEqual(closed.code, declaredCloseCode(ErrorCode.ERROR_CODE_TOKEN_EXPIRED, "login"), "WebSocket close code");
-      },
+      run: (ctx) => expectTokenRefused(ctx, ctx.target.tokens.expiredTokenFor(ctx.user("alice")), ErrorCode.ERROR_CODE_TOKEN_EXPIRED),
     },
     {
       id: "login.requests-before-login",
@@ -140,8 +131,7 @@ export const sessions: CaseFamily = {
       rule: "docs/protocol.md §3.1; docs/engine.md Sessions; errors.proto ERROR_CODE_REPLACED_BY_NEW_LOGIN",
       async run(ctx) {
         const first = await ctx.login(ctx.user("alice"), { deviceId: "phone" });
-        const watcher = await ctx.login(ctx.user("bob"));
-        bodyOf(await ctx.request(watcher.peer, { $case: "subscribeUserStatusRequest", value: { userIds: [first.userId] } }), "subscribeUserStatusResponse");
+        const watcher = await ctx.loginWatching("bob", first.userId);
         const second = await ctx.login(first.userId, { deviceId: "phone" });
         await expectConnectionError(ctx, first.peer, ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN);
         const self = second.login.selfStatus!;
