@@ -14,6 +14,7 @@ import { decodeQueryFrame } from "../fast/index.js";
 import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import { splicesExactly, type FrameEncoder } from "./frame-encoder.js";
+import { FrameWriter } from "./frame-writer.js";
 import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
 import { PendingNotifications } from "./pending-notifications.js";
@@ -51,16 +52,21 @@ export class Connection {
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
-  /** `flushPending` will run at the end of this turn: a change's receivers skip the socket's cork check. */
+  /** `flushPending` will run at the end of this turn. */
   private flushHeld = false;
+  /** An answer was written this turn: the socket stays corked until `flushPending`. */
+  private corked = false;
+  private readonly out: FrameWriter;
 
   constructor(
     readonly id: ConnectionId,
     private readonly socket: WebSocket,
     private readonly context: ConnectionContext,
-    /** The TCP socket under `socket`, for batching writes and to learn when it drains. */
+    /** The TCP socket under `socket`, written directly, corked for a turn's answers, and to learn when it drains. */
     private readonly tcp: Socket,
-  ) {}
+  ) {
+    this.out = new FrameWriter(socket, tcp);
+  }
 
   /** Statuses waiting to be written to this client. */
   get pendingStatuses(): number {
@@ -149,14 +155,20 @@ export class Connection {
       void this.context.engine.disconnect(this.id);
       return;
     }
-    // What was notified before goes first: an answer never overtakes a notification.
-    this.writePending();
-    this.write(frame);
+    this.answer(frame);
   }
 
-  /** At the end of the turn: the notifications gathered, as one frame, unless the client is behind. */
+  /** At the end of the turn: the notifications gathered, then whatever the turn's answers corked. */
   private readonly flushPending = (): void => {
     this.flushHeld = false;
+    this.flushNotifications();
+    if (!this.corked) return;
+    this.corked = false;
+    this.tcp.uncork();
+  };
+
+  /** The notifications gathered, as one frame, unless the client is behind. */
+  private flushNotifications(): void {
     if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
     // Held only while the socket will say it drained: past its high-water mark a write returned false.
     const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
@@ -168,7 +180,7 @@ export class Connection {
       this.awaitingDrain = false;
       if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdFlush();
     });
-  };
+  }
 
   private writePending(): void {
     if (this.pending.size === 0) return;
@@ -181,7 +193,7 @@ export class Connection {
       this.context.logger.log("error", "notification not encoded", { connection: this.id, error: String(error) });
       return;
     }
-    for (const bytes of frames) this.socket.send(bytes);
+    this.out.write(frames);
     this.context.observer?.notified(this.id, frames.length, statuses.length);
   }
 
@@ -202,20 +214,30 @@ export class Connection {
   // Statuses held for a slow consumer go first: the last frame must not overtake them.
   private sendLast(frame: Frame, bytes?: Uint8Array): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.writePending();
-    this.write(frame, bytes);
+    this.answer(frame, bytes);
   }
 
-  /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
-  private holdFlush(): void {
-    // Set only when the flush was taken: a socket corked by someone else must not leave it set for good.
-    if (!this.flushHeld) this.flushHeld = this.context.writeBatch.hold(this.tcp, this.flushPending);
-  }
-
-  private write(frame: Frame, bytes = this.context.frameEncoder.encode(frame, this.maxFrameBytes)): void {
+  /**
+   * Writes a frame other than the turn's notifications. What was notified before goes first: an
+   * answer never overtakes a notification. The socket stays corked for the rest of the turn, so the
+   * answers and the notifications after them leave in one writev.
+   */
+  private answer(frame: Frame, bytes?: Uint8Array): void {
     this.holdFlush();
-    this.socket.send(bytes);
+    if (!this.corked) {
+      this.corked = true;
+      this.tcp.cork();
+    }
+    this.writePending();
+    this.out.write([bytes ?? this.context.frameEncoder.encode(frame, this.maxFrameBytes)]);
     this.context.observer?.sent(this.id, frame);
+  }
+
+  /** The connection's writes wait for the end of the turn, when the notifications gathered go first. */
+  private holdFlush(): void {
+    if (this.flushHeld) return;
+    this.flushHeld = true;
+    this.context.writeBatch.atTurnEnd(this.flushPending);
   }
 
   private get maxFrameBytes(): number {

@@ -1,35 +1,21 @@
-// One kernel write per connection per turn of the event loop: the first
-// frame a connection sends in a turn corks its socket, and every corked
-// socket is uncorked once, after the turn's I/O callbacks, so the frames that
-// arose meanwhile (the notifications of many events) leave in one writev.
-// Just before its socket is uncorked, the connection writes what it gathered
-// over the turn (its notifications, as one frame).
-import type { Socket } from "node:net";
-
+// One kernel write per connection per turn of the event loop: a connection
+// asks once per turn to be flushed, and every connection that asked is
+// flushed once, after the turn's I/O callbacks, by one `setImmediate`. The
+// flush writes what the connection gathered over the turn (its
+// notifications, as one buffer); a connection that also answered in the
+// turn corked its socket for the answers and uncorks it in its flush, so
+// answers and notifications leave in one writev.
 export class WriteBatch {
-  private corked: Socket[] = [];
-  private beforeUncork: ((() => void) | undefined)[] = [];
+  private flushes: (() => void)[] = [];
 
-  /**
-   * Call before writing to `socket`: its writes wait for the end of this turn, when `before` runs first.
-   * Returns whether `before` was taken: not when the socket was corked already (held, or corked by another).
-   */
-  hold(socket: Socket, before?: () => void): boolean {
-    if (socket.writableCorked > 0) return false;
-    socket.cork();
-    this.beforeUncork.push(before);
-    if (this.corked.push(socket) === 1) setImmediate(this.flush);
-    return true;
+  /** Runs `flush` once at the end of this turn: call it at most once per turn for a connection. */
+  atTurnEnd(flush: () => void): void {
+    if (this.flushes.push(flush) === 1) setImmediate(this.run);
   }
 
-  private readonly flush = (): void => {
-    const corked = this.corked;
-    const before = this.beforeUncork;
-    this.corked = [];
-    this.beforeUncork = [];
-    for (let i = 0; i < corked.length; i++) {
-      before[i]?.();
-      corked[i]!.uncork();
-    }
+  private readonly run = (): void => {
+    const flushes = this.flushes;
+    this.flushes = [];
+    for (let i = 0; i < flushes.length; i++) flushes[i]!();
   };
 }
