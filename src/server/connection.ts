@@ -171,7 +171,7 @@ export class Connection {
   private flushNotifications(): void {
     if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
     // Held only while the socket will say it drained: past its high-water mark a write returned false.
-    const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
+    const behind = this.tcp.writableNeedDrain && this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes);
     if (!behind) return this.writePending();
     this.context.observer?.superseded(this.pending.coalesce());
     if (this.awaitingDrain) return;
