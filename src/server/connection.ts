@@ -54,6 +54,8 @@ export class Connection {
   private awaitingDrain = false;
   /** `flushPending` will run at the end of this turn. */
   private flushHeld = false;
+  /** `flushWindow` will run when the write batch's notification window closes. */
+  private windowHeld = false;
   /** An answer was written this turn: the socket stays corked until `flushPending`. */
   private corked = false;
   private readonly out: FrameWriter;
@@ -143,7 +145,7 @@ export class Connection {
     const body = frame.body;
     if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
       this.pending.add(body.value.statuses);
-      this.holdFlush();
+      this.holdNotifications();
       return;
     }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
@@ -158,10 +160,10 @@ export class Connection {
     this.answer(frame);
   }
 
-  /** At the end of the turn: the notifications gathered, then whatever the turn's answers corked. */
+  /** At the end of a turn with answers: without a notification window the turn's notifications join their writev. */
   private readonly flushPending = (): void => {
     this.flushHeld = false;
-    this.flushNotifications();
+    if (this.context.writeBatch.windowMs === 0) this.flushNotifications();
     if (!this.corked) return;
     this.corked = false;
     this.tcp.uncork();
@@ -178,7 +180,7 @@ export class Connection {
     this.awaitingDrain = true;
     this.tcp.once("drain", () => {
       this.awaitingDrain = false;
-      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdFlush();
+      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdNotifications();
     });
   }
 
@@ -233,12 +235,24 @@ export class Connection {
     this.context.observer?.sent(this.id, frame);
   }
 
-  /** The connection's writes wait for the end of the turn, when the notifications gathered go first. */
+  /** The turn's answers stay corked until the end of the turn. */
   private holdFlush(): void {
     if (this.flushHeld) return;
     this.flushHeld = true;
     this.context.writeBatch.atTurnEnd(this.flushPending);
   }
+
+  /** Notifications wait for the end of the turn, or of the write batch's window. */
+  private holdNotifications(): void {
+    if (this.windowHeld) return;
+    this.windowHeld = true;
+    this.context.writeBatch.atWindowEnd(this.flushWindow);
+  }
+
+  private readonly flushWindow = (): void => {
+    this.windowHeld = false;
+    this.flushNotifications();
+  };
 
   private get maxFrameBytes(): number {
     return this.context.engine.settings.limits.maxFrameBytes;

@@ -1,5 +1,6 @@
 // The write batch: each flush asked for in a turn runs once, after the turn,
-// in the order asked; one asked for while the flushes run waits for the next turn.
+// in the order asked; one asked for while the flushes run waits for the next
+// turn; with a window, notifications' flushes wait for it to close.
 import { expect, it } from "vitest";
 import { WriteBatch } from "../../src/server/write-batch.js";
 
@@ -32,4 +33,31 @@ it("leaves a flush asked for while the flushes run to the next turn", async () =
   await nextTurn();
   expect(afterFirstTurn).toEqual(["first"]);
   expect(ran).toEqual(["first", "again"]);
+});
+
+it("runs the flushes asked for within a window once, when it closes, and the turn's as before", async () => {
+  const batch = new WriteBatch(40);
+  const ran: string[] = [];
+  const started = performance.now();
+  let closedAfterMs = 0;
+  batch.atWindowEnd(() => {
+    ran.push("window a");
+    closedAfterMs = performance.now() - started;
+  });
+  batch.atTurnEnd(() => ran.push("turn"));
+  await nextTurn();
+  batch.atWindowEnd(() => ran.push("window b"));
+  expect(ran).toEqual(["turn"]);
+  for (let i = 0; i < 100 && ran.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(ran).toEqual(["turn", "window a", "window b"]);
+  expect(closedAfterMs).toBeGreaterThanOrEqual(39);
+});
+
+it("without a window, runs a window's flush at the end of the turn", async () => {
+  const batch = new WriteBatch(0);
+  const ran: string[] = [];
+  batch.atWindowEnd(() => ran.push("window"));
+  batch.atTurnEnd(() => ran.push("turn"));
+  await nextTurn();
+  expect(ran).toEqual(["window", "turn"]);
 });
