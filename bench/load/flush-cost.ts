@@ -14,7 +14,7 @@ import { once } from "node:events";
 import type { AddressInfo, Socket } from "node:net";
 import { parseArgs } from "node:util";
 import WebSocket, { WebSocketServer } from "ws";
-import { FrameWriter } from "../../src/server/frame-writer.js";
+import { writeMessages } from "../../src/server/frame-writer.js";
 
 const PAYLOAD_BYTES = 60;
 const DEADLINE_MS = 8 * 60_000;
@@ -39,8 +39,8 @@ async function clients(port: number, count: number): Promise<void> {
 async function server(variant: "ws" | "direct", connections: number, perTurn: number, flushes: number): Promise<void> {
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   await once(wss, "listening");
-  const sockets: { socket: WebSocket; tcp: Socket; writer: FrameWriter }[] = [];
-  wss.on("connection", (socket, request) => sockets.push({ socket, tcp: request.socket, writer: new FrameWriter(socket, request.socket) }));
+  const sockets: { socket: WebSocket; tcp: Socket }[] = [];
+  wss.on("connection", (socket, request) => sockets.push({ socket, tcp: request.socket }));
   const peer = fork(import.meta.filename, ["clients", String((wss.address() as AddressInfo).port), String(connections)], { execArgv: ["--import", "tsx"] });
   await once(peer, "message");
   const payload = Buffer.alloc(PAYLOAD_BYTES, 0x2a);
@@ -51,7 +51,7 @@ async function server(variant: "ws" | "direct", connections: number, perTurn: nu
           c.socket.send(payload);
           c.tcp.uncork();
         }
-      : (c: (typeof sockets)[number]) => c.writer.write([payload]);
+      : (c: (typeof sockets)[number]) => writeMessages(c.socket, c.tcp, [payload]);
   let next = 0;
   const turn = (count: number) => {
     for (let i = 0; i < count; i++) {

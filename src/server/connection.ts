@@ -14,11 +14,11 @@ import { decodeQueryFrame } from "../fast/index.js";
 import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import { splicesExactly, type FrameEncoder } from "./frame-encoder.js";
-import { FrameWriter } from "./frame-writer.js";
+import { writeMessages } from "./frame-writer.js";
 import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
 import { PendingNotifications } from "./pending-notifications.js";
-import type { WriteBatch } from "./write-batch.js";
+import type { Flushable, WriteBatch } from "./write-batch.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -46,19 +46,18 @@ export interface ConnectionContext {
   writeBatch: WriteBatch;
 }
 
-export class Connection {
+export class Connection implements Flushable {
   private ended = false;
   /** Settles once the engine answered every frame received so far. */
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
-  /** `flushPending` will run at the end of this turn. */
+  /** `flushTurn` will run at the end of this turn. */
   private flushHeld = false;
   /** `flushWindow` will run when the write batch's notification window closes. */
   private windowHeld = false;
-  /** An answer was written this turn: the socket stays corked until `flushPending`. */
+  /** An answer was written this turn: the socket stays corked until `flushTurn`. */
   private corked = false;
-  private readonly out: FrameWriter;
 
   constructor(
     readonly id: ConnectionId,
@@ -66,9 +65,7 @@ export class Connection {
     private readonly context: ConnectionContext,
     /** The TCP socket under `socket`, written directly, corked for a turn's answers, and to learn when it drains. */
     private readonly tcp: Socket,
-  ) {
-    this.out = new FrameWriter(socket, tcp);
-  }
+  ) {}
 
   /** Statuses waiting to be written to this client. */
   get pendingStatuses(): number {
@@ -160,14 +157,19 @@ export class Connection {
     this.answer(frame);
   }
 
-  /** At the end of a turn with answers: without a notification window the turn's notifications join their writev. */
-  private readonly flushPending = (): void => {
+  /** The write batch's call at the end of a turn with answers; without a window, the notifications were just written into the cork. */
+  flushTurn(): void {
     this.flushHeld = false;
-    if (this.context.writeBatch.windowMs === 0) this.flushNotifications();
     if (!this.corked) return;
     this.corked = false;
     this.tcp.uncork();
-  };
+  }
+
+  /** The write batch's call when the window the notifications waited for closes. */
+  flushWindow(): void {
+    this.windowHeld = false;
+    this.flushNotifications();
+  }
 
   /** The notifications gathered, as one frame, unless the client is behind. */
   private flushNotifications(): void {
@@ -195,7 +197,7 @@ export class Connection {
       this.context.logger.log("error", "notification not encoded", { connection: this.id, error: String(error) });
       return;
     }
-    this.out.write(frames);
+    writeMessages(this.socket, this.tcp, frames);
     this.context.observer?.notified(this.id, frames.length, statuses.length);
   }
 
@@ -231,7 +233,7 @@ export class Connection {
       this.tcp.cork();
     }
     this.writePending();
-    this.out.write([bytes ?? this.context.frameEncoder.encode(frame, this.maxFrameBytes)]);
+    writeMessages(this.socket, this.tcp, [bytes ?? this.context.frameEncoder.encode(frame, this.maxFrameBytes)]);
     this.context.observer?.sent(this.id, frame);
   }
 
@@ -239,20 +241,15 @@ export class Connection {
   private holdFlush(): void {
     if (this.flushHeld) return;
     this.flushHeld = true;
-    this.context.writeBatch.atTurnEnd(this.flushPending);
+    this.context.writeBatch.atTurnEnd(this);
   }
 
   /** Notifications wait for the end of the turn, or of the write batch's window. */
   private holdNotifications(): void {
     if (this.windowHeld) return;
     this.windowHeld = true;
-    this.context.writeBatch.atWindowEnd(this.flushWindow);
+    this.context.writeBatch.atWindowEnd(this);
   }
-
-  private readonly flushWindow = (): void => {
-    this.windowHeld = false;
-    this.flushNotifications();
-  };
 
   private get maxFrameBytes(): number {
     return this.context.engine.settings.limits.maxFrameBytes;

@@ -12,41 +12,33 @@
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
 
-/** The parts of `ws`'s Sender the writer reads: nothing queued, not compressing, not mid-message. */
-interface SenderState {
-  _state: number;
-  _queue: unknown[];
-  _firstFragment: boolean;
+/** The parts of `ws`'s WebSocket and Sender read here (no state of our own: none per connection). */
+interface Internals {
+  _socket?: unknown;
+  _sender?: { _state?: number; _queue?: unknown[]; _firstFragment?: boolean; _extensions?: Record<string, unknown> };
 }
 
 /** `ws`'s Sender state when it holds nothing back (lib/sender.js: DEFAULT). */
 const SENDER_IDLE = 0;
 const OPCODE_BINARY_FIN = 0x82;
 
-export class FrameWriter {
-  private readonly sender: SenderState | undefined;
-
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly tcp: Socket,
-  ) {
-    const internals = socket as unknown as { _sender?: Partial<SenderState>; _socket?: unknown };
-    const sender = internals._sender;
-    const known = sender !== undefined && typeof sender._state === "number" && Array.isArray(sender._queue) && typeof sender._firstFragment === "boolean";
-    // Compression makes the Sender hold frames and keep a context: such a socket is left to ws.send.
-    const plain = socket.extensions === "" && internals._socket === tcp;
-    this.sender = known && plain ? (sender as SenderState) : undefined;
+/** Writes each payload as one binary message of `socket`, in order, into `tcp`, the socket under it. The socket must be open. */
+export function writeMessages(socket: WebSocket, tcp: Socket, payloads: readonly Uint8Array[]): void {
+  const internals = socket as unknown as Internals;
+  const sender = internals._sender;
+  // Compression makes the Sender hold frames and keep a context: such a socket is left to ws.send.
+  const plain =
+    sender !== undefined &&
+    sender._state === SENDER_IDLE &&
+    sender._queue?.length === 0 &&
+    sender._firstFragment === true &&
+    sender._extensions?.["permessage-deflate"] === undefined &&
+    internals._socket === tcp;
+  if (!plain) {
+    for (const payload of payloads) socket.send(payload);
+    return;
   }
-
-  /** Writes each payload as one binary message, in order. The socket must be open. */
-  write(payloads: readonly Uint8Array[]): void {
-    const sender = this.sender;
-    if (sender === undefined || sender._state !== SENDER_IDLE || sender._queue.length > 0 || !sender._firstFragment) {
-      for (const payload of payloads) this.socket.send(payload);
-      return;
-    }
-    this.tcp.write(frameBinaryMessages(payloads));
-  }
+  tcp.write(frameBinaryMessages(payloads));
 }
 
 /** The bytes of `payloads` as unmasked, unfragmented binary WebSocket frames (RFC 6455 §5.2), in one buffer. */

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterEach, expect, it } from "vitest";
 import * as ws from "ws";
 import WebSocket, { WebSocketServer } from "ws";
-import { FrameWriter, frameBinaryMessages } from "../../src/server/frame-writer.js";
+import { frameBinaryMessages, writeMessages } from "../../src/server/frame-writer.js";
 
 type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
 // ws exports its Sender without types: the framing a server's ws.send uses.
@@ -57,7 +57,7 @@ async function receive(received: Buffer[], count: number): Promise<Buffer[]> {
 
 it("writes each payload as one message the client reads, in order with ws's own sends, with one plain write", async () => {
   const { server, tcp, received } = await pair();
-  const writer = new FrameWriter(server, tcp);
+  const writer = { write: (payloads: Uint8Array[]) => writeMessages(server, tcp, payloads) };
   const list = [0, 125, 126, 65535, 65536, 3].map((size, i) => payloadOf(size, i));
   const writes = { write: 0, writev: 0 };
   const write = tcp._write.bind(tcp);
@@ -78,7 +78,7 @@ it("writes each payload as one message the client reads, in order with ws's own 
 
 it("counts what it wrote and the socket holds in ws's bufferedAmount, as ws.send does", async () => {
   const { server, tcp } = await pair();
-  const writer = new FrameWriter(server, tcp);
+  const writer = { write: (payloads: Uint8Array[]) => writeMessages(server, tcp, payloads) };
   tcp.cork();
   writer.write([payloadOf(300, 1)]);
   expect(server.bufferedAmount).toBe(304);
@@ -90,7 +90,7 @@ it("counts what it wrote and the socket holds in ws's bufferedAmount, as ws.send
 it("leaves a socket with permessage-deflate to ws.send: the client reads the messages", async () => {
   const { server, tcp, client, received } = await pair({ perMessageDeflate: true });
   expect(client.extensions).toBe("permessage-deflate");
-  const writer = new FrameWriter(server, tcp);
+  const writer = { write: (payloads: Uint8Array[]) => writeMessages(server, tcp, payloads) };
   const sends: number[] = [];
   const send = server.send.bind(server);
   server.send = ((data: Uint8Array) => (sends.push(data.length), send(data))) as typeof server.send;
@@ -103,7 +103,7 @@ it("leaves a socket with permessage-deflate to ws.send: the client reads the mes
 
 it("waits behind what ws's Sender still holds: a Blob being read goes first", async () => {
   const { server, tcp, received } = await pair();
-  const writer = new FrameWriter(server, tcp);
+  const writer = { write: (payloads: Uint8Array[]) => writeMessages(server, tcp, payloads) };
   server.send(new Blob([Buffer.from("blob")]) as unknown as Buffer);
   writer.write([payloadOf(20, 3)]);
   const got = await receive(received, 2);

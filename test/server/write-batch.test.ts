@@ -2,16 +2,23 @@
 // in the order asked; one asked for while the flushes run waits for the next
 // turn; with a window, notifications' flushes wait for it to close.
 import { expect, it } from "vitest";
-import { WriteBatch } from "../../src/server/write-batch.js";
+import { WriteBatch, type Flushable } from "../../src/server/write-batch.js";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const unexpected = () => {
+  throw new Error("flushed the wrong way");
+};
+/** A target flushed at the end of the turn. */
+const turn = (flush: () => void): Flushable => ({ flushTurn: flush, flushWindow: unexpected });
+/** A target flushed when the window closes. */
+const window = (flush: () => void): Flushable => ({ flushTurn: unexpected, flushWindow: flush });
 
 it("runs the turn's flushes after it, once each, in the order they were asked for", async () => {
   const batch = new WriteBatch();
   const ran: string[] = [];
-  batch.atTurnEnd(() => ran.push("a"));
-  batch.atTurnEnd(() => ran.push("b"));
-  batch.atTurnEnd(() => ran.push("c"));
+  batch.atTurnEnd(turn(() => ran.push("a")));
+  batch.atTurnEnd(turn(() => ran.push("b")));
+  batch.atTurnEnd(turn(() => ran.push("c")));
   await Promise.resolve();
   expect(ran).toEqual([]);
   await nextTurn();
@@ -23,10 +30,12 @@ it("runs the turn's flushes after it, once each, in the order they were asked fo
 it("leaves a flush asked for while the flushes run to the next turn", async () => {
   const batch = new WriteBatch();
   const ran: string[] = [];
-  batch.atTurnEnd(() => {
-    ran.push("first");
-    batch.atTurnEnd(() => ran.push("again"));
-  });
+  batch.atTurnEnd(
+    turn(() => {
+      ran.push("first");
+      batch.atTurnEnd(turn(() => ran.push("again")));
+    }),
+  );
   let afterFirstTurn: string[] = [];
   setImmediate(() => (afterFirstTurn = [...ran]));
   await nextTurn();
@@ -40,24 +49,26 @@ it("runs the flushes asked for within a window once, when it closes, and the tur
   const ran: string[] = [];
   const started = performance.now();
   let closedAfterMs = 0;
-  batch.atWindowEnd(() => {
-    ran.push("window a");
-    closedAfterMs = performance.now() - started;
-  });
-  batch.atTurnEnd(() => ran.push("turn"));
+  batch.atWindowEnd(
+    window(() => {
+      ran.push("window a");
+      closedAfterMs = performance.now() - started;
+    }),
+  );
+  batch.atTurnEnd(turn(() => ran.push("turn")));
   await nextTurn();
-  batch.atWindowEnd(() => ran.push("window b"));
+  batch.atWindowEnd(window(() => ran.push("window b")));
   expect(ran).toEqual(["turn"]);
   for (let i = 0; i < 100 && ran.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(ran).toEqual(["turn", "window a", "window b"]);
   expect(closedAfterMs).toBeGreaterThanOrEqual(39);
 });
 
-it("without a window, runs a window's flush at the end of the turn", async () => {
+it("without a window, runs the window's flushes at the end of the turn, before the turn's, whichever asked first", async () => {
   const batch = new WriteBatch(0);
   const ran: string[] = [];
-  batch.atWindowEnd(() => ran.push("window"));
-  batch.atTurnEnd(() => ran.push("turn"));
+  batch.atTurnEnd(turn(() => ran.push("turn")));
+  batch.atWindowEnd(window(() => ran.push("window")));
   await nextTurn();
   expect(ran).toEqual(["window", "turn"]);
 });
