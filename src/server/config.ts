@@ -34,6 +34,12 @@ export interface ServerConfig {
    * each user, until its socket drains (a client that does not keep up). At most maxBufferedBytes.
    */
   slowConsumerBytes: number;
+  /**
+   * How long a connection's notifications may wait to leave together, in ms: fewer writes per
+   * notification for that much more latency. 0: until the end of the turn of the event loop they
+   * arose in. Answers never wait.
+   */
+  notificationFlushMs: number;
   /** The key of the admin API and console; without one they are off. */
   adminKey: string | undefined;
   /** Origins (`https://app.example.com`) whose browser pages may open the WebSocket; undefined allows any. */
@@ -72,6 +78,7 @@ export function defaultServerConfig(): ServerConfig {
     logLevel: "info",
     maxBufferedBytes: 1024 * 1024,
     slowConsumerBytes: 64 * 1024,
+    notificationFlushMs: 0,
     adminKey: undefined,
     allowedOrigins: undefined,
     redisUrl: undefined,
@@ -98,6 +105,7 @@ const fileSchema = z
     logLevel: z.enum(["debug", "info", "warn", "error"]),
     maxBufferedBytes: z.number().int().min(1024),
     slowConsumerBytes: z.number().int().min(1024),
+    notificationFlushMs: z.number().int().min(0).max(100),
     adminKey: z.string().min(MIN_ADMIN_KEY_LENGTH),
     allowedOrigins: z.array(origin).min(1),
     redisUrl,
@@ -122,6 +130,7 @@ const ENV: [name: string, key: string, kind: EnvKind][] = [
   ["PRESENCE_FEATURE_ENABLED", "app.featureEnabled", "boolean"],
   ["PRESENCE_FRIEND_AUTO_NOTIFY", "app.friendAutoNotify", "boolean"],
   ["PRESENCE_LOG_LEVEL", "logLevel", "string"],
+  ["PRESENCE_NOTIFICATION_FLUSH_MS", "notificationFlushMs", "integer"],
   ["PRESENCE_ADMIN_KEY", "adminKey", "string"],
   ["PRESENCE_ALLOWED_ORIGINS", "allowedOrigins", "list"],
   ["PRESENCE_REDIS_URL", "redisUrl", "string"],

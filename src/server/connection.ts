@@ -14,10 +14,11 @@ import { decodeQueryFrame } from "../fast/index.js";
 import type { ConnectionId, EngineEffect, PresenceEngine } from "../engine/index.js";
 import { CLOSE_CODES, closeCodeFor, errorFrame } from "../protocol/index.js";
 import { splicesExactly, type FrameEncoder } from "./frame-encoder.js";
+import { writeMessages } from "./frame-writer.js";
 import type { Logger } from "./log.js";
 import type { ConnectionObserver } from "./metrics.js";
 import { PendingNotifications } from "./pending-notifications.js";
-import type { WriteBatch } from "./write-batch.js";
+import type { Flushable, WriteBatch } from "./write-batch.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -45,20 +46,24 @@ export interface ConnectionContext {
   writeBatch: WriteBatch;
 }
 
-export class Connection {
+export class Connection implements Flushable {
   private ended = false;
   /** Settles once the engine answered every frame received so far. */
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
-  /** `flushPending` will run at the end of this turn: a change's receivers skip the socket's cork check. */
+  /** `flushTurn` will run at the end of this turn. */
   private flushHeld = false;
+  /** `flushWindow` will run when the write batch's notification window closes. */
+  private windowHeld = false;
+  /** An answer was written this turn: the socket stays corked until `flushTurn`. */
+  private corked = false;
 
   constructor(
     readonly id: ConnectionId,
     private readonly socket: WebSocket,
     private readonly context: ConnectionContext,
-    /** The TCP socket under `socket`, for batching writes and to learn when it drains. */
+    /** The TCP socket under `socket`, written directly, corked for a turn's answers, and to learn when it drains. */
     private readonly tcp: Socket,
   ) {}
 
@@ -137,7 +142,7 @@ export class Connection {
     const body = frame.body;
     if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
       this.pending.add(body.value.statuses);
-      this.holdFlush();
+      this.holdNotifications();
       return;
     }
     if (this.socket.bufferedAmount > this.context.maxBufferedBytes) {
@@ -149,26 +154,37 @@ export class Connection {
       void this.context.engine.disconnect(this.id);
       return;
     }
-    // What was notified before goes first: an answer never overtakes a notification.
-    this.writePending();
-    this.write(frame);
+    this.answer(frame);
   }
 
-  /** At the end of the turn: the notifications gathered, as one frame, unless the client is behind. */
-  private readonly flushPending = (): void => {
+  /** The write batch's call at the end of a turn with answers; without a window, the notifications were just written into the cork. */
+  flushTurn(): void {
     this.flushHeld = false;
+    if (!this.corked) return;
+    this.corked = false;
+    this.tcp.uncork();
+  }
+
+  /** The write batch's call when the window the notifications waited for closes. */
+  flushWindow(): void {
+    this.windowHeld = false;
+    this.flushNotifications();
+  }
+
+  /** The notifications gathered, as one frame, unless the client is behind. */
+  private flushNotifications(): void {
     if (this.pending.size === 0 || this.socket.readyState !== this.socket.OPEN) return;
     // Held only while the socket will say it drained: past its high-water mark a write returned false.
-    const behind = this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes) && this.tcp.writableNeedDrain;
+    const behind = this.tcp.writableNeedDrain && this.socket.bufferedAmount > Math.min(this.context.slowConsumerBytes, this.context.maxBufferedBytes);
     if (!behind) return this.writePending();
     this.context.observer?.superseded(this.pending.coalesce());
     if (this.awaitingDrain) return;
     this.awaitingDrain = true;
     this.tcp.once("drain", () => {
       this.awaitingDrain = false;
-      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdFlush();
+      if (this.pending.size > 0 && this.socket.readyState === this.socket.OPEN) this.holdNotifications();
     });
-  };
+  }
 
   private writePending(): void {
     if (this.pending.size === 0) return;
@@ -181,7 +197,7 @@ export class Connection {
       this.context.logger.log("error", "notification not encoded", { connection: this.id, error: String(error) });
       return;
     }
-    for (const bytes of frames) this.socket.send(bytes);
+    writeMessages(this.socket, this.tcp, frames);
     this.context.observer?.notified(this.id, frames.length, statuses.length);
   }
 
@@ -202,20 +218,37 @@ export class Connection {
   // Statuses held for a slow consumer go first: the last frame must not overtake them.
   private sendLast(frame: Frame, bytes?: Uint8Array): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.writePending();
-    this.write(frame, bytes);
+    this.answer(frame, bytes);
   }
 
-  /** Writes to the socket wait for the end of the turn, when the notifications gathered go first. */
-  private holdFlush(): void {
-    // Set only when the flush was taken: a socket corked by someone else must not leave it set for good.
-    if (!this.flushHeld) this.flushHeld = this.context.writeBatch.hold(this.tcp, this.flushPending);
-  }
-
-  private write(frame: Frame, bytes = this.context.frameEncoder.encode(frame, this.maxFrameBytes)): void {
+  /**
+   * Writes a frame other than the turn's notifications. What was notified before goes first: an
+   * answer never overtakes a notification. The socket stays corked for the rest of the turn, so the
+   * answers and the notifications after them leave in one writev.
+   */
+  private answer(frame: Frame, bytes?: Uint8Array): void {
     this.holdFlush();
-    this.socket.send(bytes);
+    if (!this.corked) {
+      this.corked = true;
+      this.tcp.cork();
+    }
+    this.writePending();
+    writeMessages(this.socket, this.tcp, [bytes ?? this.context.frameEncoder.encode(frame, this.maxFrameBytes)]);
     this.context.observer?.sent(this.id, frame);
+  }
+
+  /** The turn's answers stay corked until the end of the turn. */
+  private holdFlush(): void {
+    if (this.flushHeld) return;
+    this.flushHeld = true;
+    this.context.writeBatch.atTurnEnd(this);
+  }
+
+  /** Notifications wait for the end of the turn, or of the write batch's window. */
+  private holdNotifications(): void {
+    if (this.windowHeld) return;
+    this.windowHeld = true;
+    this.context.writeBatch.atWindowEnd(this);
   }
 
   private get maxFrameBytes(): number {

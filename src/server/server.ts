@@ -92,7 +92,7 @@ export async function startPresenceServer(options: ServerOptions = {}): Promise<
       metrics.ended(id);
     },
     shedder,
-    writeBatch: new WriteBatch(),
+    writeBatch: new WriteBatch(config.notificationFlushMs),
   };
 
   await cluster?.start(engine);

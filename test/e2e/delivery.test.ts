@@ -2,6 +2,7 @@
 // connection gets in one turn leave as one frame whose statuses are those the
 // separate frames would have carried, answers keep their place among them,
 // and a client that stops reading is held only the latest status per user.
+import net from "node:net";
 import fc from "fast-check";
 import { afterEach, expect, it } from "vitest";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
@@ -119,6 +120,76 @@ it("never reorders an answer and a notification of the same turn, and loses neit
     { numRuns: 15, endOnFailure: true },
   );
 }, 60_000);
+
+it("writes a connection's turn in one system call: notifications alone in one plain write, answers and the notifications after them in one writev", async () => {
+  const s = await server({ app: { limits: { rateLimitRequests: 100_000 } } });
+  const writer = await peer(s, "w");
+  const receiver = await peer(s, "r");
+  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
+  const calls = countWrites();
+  try {
+    const seenBefore = receiver.frames.length;
+    const ids = writer.sendBurst(["a", "b", "c"].map((customStatus) => ({ $case: "setSelfStatusRequest", value: { customStatus } })));
+    await Promise.all(ids.map((id) => writer.response(id)));
+    await eventually(() => (notificationsOf(receiver.frames.slice(seenBefore)).length >= 3 ? true : undefined), 5000, "three notifications");
+    // The three answers corked in one turn; the receiver's three frames (one user, three versions) in one buffer.
+    expect(calls.of(writer)).toEqual({ write: 0, writev: 1 });
+    expect(calls.of(receiver)).toEqual({ write: 1, writev: 0 });
+  } finally {
+    calls.stop();
+  }
+});
+
+it("with a notification window, holds a connection's notifications until it closes and writes them at once, while answers go at the end of their turn", async () => {
+  const s = await server({ notificationFlushMs: 100, app: { limits: { rateLimitRequests: 100_000 } } });
+  const writer = await peer(s, "w");
+  const receiver = await peer(s, "r");
+  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
+  const calls = countWrites();
+  try {
+    const seenBefore = receiver.frames.length;
+    const notified = () => notificationsOf(receiver.frames.slice(seenBefore));
+    const first = writer.sendFrame({ $case: "setSelfStatusRequest", value: { customStatus: "a" } });
+    const a = answerStatus(await writer.response(first));
+    // The answer did not wait for the window; the notification of the same change did.
+    expect(notified()).toHaveLength(0);
+    // A change in a later turn, inside the window, joins the same write.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const b = answerStatus(await writer.request({ $case: "setSelfStatusRequest", value: { customStatus: "b" } }));
+    await eventually(() => (notified().length >= 2 ? true : undefined), 5000, "both notifications");
+    expect(notified().flatMap(statusesOf).map((st) => st.version)).toEqual([a.version, b.version]);
+    expect(calls.of(receiver)).toEqual({ write: 1, writev: 0 });
+  } finally {
+    calls.stop();
+  }
+});
+
+/** Counts the server's write calls per peer: its end of a peer's socket is the one whose remote port is the peer's local port. */
+function countWrites(): { of(peer: RawPeer): { write: number; writev: number } | undefined; stop(): void } {
+  const calls = new Map<number | undefined, { write: number; writev: number }>();
+  const count = (socket: net.Socket, kind: "write" | "writev") => {
+    const entry = calls.get(socket.remotePort) ?? { write: 0, writev: 0 };
+    entry[kind]++;
+    calls.set(socket.remotePort, entry);
+  };
+  const proto = net.Socket.prototype;
+  const { _write: write, _writev: writev } = proto;
+  proto._write = function (this: net.Socket, ...args: Parameters<typeof write>) {
+    count(this, "write");
+    return write.apply(this, args);
+  };
+  proto._writev = function (this: net.Socket, ...args: Parameters<NonNullable<typeof writev>>) {
+    count(this, "writev");
+    return writev!.apply(this, args);
+  };
+  return {
+    of: (p) => calls.get((p.socket as unknown as { _socket: net.Socket })._socket.localPort),
+    stop: () => {
+      proto._write = write;
+      proto._writev = writev;
+    },
+  };
+}
 
 it("holds a client that stops reading only the latest status per watched user, bounded, and sends them when it reads again", async () => {
   const writers = ["w0", "w1", "w2"];

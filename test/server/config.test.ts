@@ -88,6 +88,7 @@ describe("the environment", () => {
       PRESENCE_REDIS_URL: "redis://localhost:6379",
       PRESENCE_NODE_ID: "n1",
       PRESENCE_LEASE_TTL_MS: "15000",
+      PRESENCE_NOTIFICATION_FLUSH_MS: "8",
     });
     expect(config).toMatchObject({
       host: "0.0.0.0",
@@ -100,6 +101,7 @@ describe("the environment", () => {
       redisUrl: "redis://localhost:6379",
       nodeId: "n1",
       leaseTtlMs: 15_000,
+      notificationFlushMs: 8,
     });
   });
 
@@ -110,6 +112,7 @@ describe("the environment", () => {
     expect(refusal(() => loadServerConfig({ PRESENCE_LIMIT_MAX_QUERY_USERS: "0" }))).toMatch(/PRESENCE_LIMIT_MAX_QUERY_USERS \(app\.limits\.maxQueryUsers/);
     expect(refusal(() => loadServerConfig({ PRESENCE_LEASE_TTL_MS: "20000" }))).toMatch(/PRESENCE_LEASE_TTL_MS/);
     expect(refusal(() => loadServerConfig({ PRESENCE_REDIS_URL: "localhost:6379" }))).toMatch(/PRESENCE_REDIS_URL/);
+    expect(refusal(() => loadServerConfig({ PRESENCE_NOTIFICATION_FLUSH_MS: "101" }))).toMatch(/PRESENCE_NOTIFICATION_FLUSH_MS \(notificationFlushMs/);
   });
 
   it("overrides the file, and the heartbeat rule sees both", () => {

@@ -1,85 +1,74 @@
-// The write batch over a real loopback TCP connection: writes held in one
-// turn leave together after it, complete and in order.
-import net from "node:net";
-import { once } from "node:events";
-import { afterEach, expect, it } from "vitest";
-import { WriteBatch } from "../../src/server/write-batch.js";
+// The write batch: each flush asked for in a turn runs once, after the turn,
+// in the order asked; one asked for while the flushes run waits for the next
+// turn; with a window, notifications' flushes wait for it to close.
+import { expect, it } from "vitest";
+import { WriteBatch, type Flushable } from "../../src/server/write-batch.js";
 
-const cleanup: (() => void)[] = [];
-afterEach(() => cleanup.splice(0).forEach((f) => f()));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const unexpected = () => {
+  throw new Error("flushed the wrong way");
+};
+/** A target flushed at the end of the turn. */
+const turn = (flush: () => void): Flushable => ({ flushTurn: flush, flushWindow: unexpected });
+/** A target flushed when the window closes. */
+const window = (flush: () => void): Flushable => ({ flushTurn: unexpected, flushWindow: flush });
 
-async function socketPair(): Promise<{ sender: net.Socket; receiver: net.Socket }> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const accepted = once(server, "connection") as Promise<[net.Socket]>;
-  const sender = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-  const [receiver] = await accepted;
-  await once(sender, "connect");
-  cleanup.push(() => (sender.destroy(), receiver.destroy(), server.close()));
-  return { sender, receiver };
-}
-
-/** Counts the socket's calls into its stream's write paths: one `writev` per batch, `write` per lone chunk. */
-function countWrites(sender: net.Socket): { writev: number; write: number } {
-  const calls = { writev: 0, write: 0 };
-  const writev = sender._writev?.bind(sender);
-  sender._writev = (chunks, callback) => (calls.writev++, writev!(chunks, callback));
-  const write = sender._write.bind(sender);
-  sender._write = (chunk, encoding, callback) => (calls.write++, write(chunk, encoding, callback));
-  return calls;
-}
-
-it("holds a socket's writes until the end of the turn, then sends them in order in one writev", async () => {
-  const { sender, receiver } = await socketPair();
+it("runs the turn's flushes after it, once each, in the order they were asked for", async () => {
   const batch = new WriteBatch();
-  const received: Buffer[] = [];
-  receiver.on("data", (chunk: Buffer) => received.push(chunk));
-  const calls = countWrites(sender);
-
-  for (let i = 0; i < 3; i++) {
-    batch.hold(sender);
-    sender.write(Buffer.from(`frame-${i};`));
-  }
-  expect(sender.writableCorked).toBe(1);
-  expect(calls.writev + calls.write).toBe(0);
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(sender.writableCorked).toBe(0);
-  expect([calls.writev, calls.write]).toEqual([1, 0]);
-  while (Buffer.concat(received).length < 24) await once(receiver, "data");
-  expect(Buffer.concat(received).toString()).toBe("frame-0;frame-1;frame-2;");
+  const ran: string[] = [];
+  batch.atTurnEnd(turn(() => ran.push("a")));
+  batch.atTurnEnd(turn(() => ran.push("b")));
+  batch.atTurnEnd(turn(() => ran.push("c")));
+  await Promise.resolve();
+  expect(ran).toEqual([]);
+  await nextTurn();
+  expect(ran).toEqual(["a", "b", "c"]);
+  await nextTurn();
+  expect(ran).toEqual(["a", "b", "c"]);
 });
 
-it("batches each socket apart and corks a socket once per turn", async () => {
-  const a = await socketPair();
-  const b = await socketPair();
+it("leaves a flush asked for while the flushes run to the next turn", async () => {
   const batch = new WriteBatch();
-  // Taken the first time; a socket already corked (by this batch or anyone) is not taken again.
-  expect([batch.hold(a.sender), batch.hold(b.sender), batch.hold(a.sender)]).toEqual([true, true, false]);
-  expect([a.sender.writableCorked, b.sender.writableCorked]).toEqual([1, 1]);
-  await new Promise((resolve) => setImmediate(resolve));
-  expect([a.sender.writableCorked, b.sender.writableCorked]).toEqual([0, 0]);
-  batch.hold(a.sender);
-  expect(a.sender.writableCorked).toBe(1);
+  const ran: string[] = [];
+  batch.atTurnEnd(
+    turn(() => {
+      ran.push("first");
+      batch.atTurnEnd(turn(() => ran.push("again")));
+    }),
+  );
+  let afterFirstTurn: string[] = [];
+  setImmediate(() => (afterFirstTurn = [...ran]));
+  await nextTurn();
+  await nextTurn();
+  expect(afterFirstTurn).toEqual(["first"]);
+  expect(ran).toEqual(["first", "again"]);
 });
 
-it("runs a socket's callback at the end of the turn, before uncorking, so what it writes joins the same writev", async () => {
-  const { sender, receiver } = await socketPair();
-  const batch = new WriteBatch();
-  const received: Buffer[] = [];
-  receiver.on("data", (chunk: Buffer) => received.push(chunk));
-  const calls = countWrites(sender);
-  let corkedInCallback = -1;
-  const before = () => {
-    corkedInCallback = sender.writableCorked;
-    sender.write("gathered;");
-  };
-  batch.hold(sender, before);
-  sender.write("answer;");
-  batch.hold(sender, before);
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(corkedInCallback).toBe(1);
-  expect([calls.writev, calls.write]).toEqual([1, 0]);
-  while (Buffer.concat(received).length < 16) await once(receiver, "data");
-  expect(Buffer.concat(received).toString()).toBe("answer;gathered;");
+it("runs the flushes asked for within a window once, when it closes, and the turn's as before", async () => {
+  const batch = new WriteBatch(40);
+  const ran: string[] = [];
+  const started = performance.now();
+  let closedAfterMs = 0;
+  batch.atWindowEnd(
+    window(() => {
+      ran.push("window a");
+      closedAfterMs = performance.now() - started;
+    }),
+  );
+  batch.atTurnEnd(turn(() => ran.push("turn")));
+  await nextTurn();
+  batch.atWindowEnd(window(() => ran.push("window b")));
+  expect(ran).toEqual(["turn"]);
+  for (let i = 0; i < 100 && ran.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(ran).toEqual(["turn", "window a", "window b"]);
+  expect(closedAfterMs).toBeGreaterThanOrEqual(39);
+});
+
+it("without a window, runs the window's flushes at the end of the turn, before the turn's, whichever asked first", async () => {
+  const batch = new WriteBatch(0);
+  const ran: string[] = [];
+  batch.atTurnEnd(turn(() => ran.push("turn")));
+  batch.atWindowEnd(window(() => ran.push("window")));
+  await nextTurn();
+  expect(ran).toEqual(["window", "turn"]);
 });
