@@ -72,7 +72,8 @@ export class PresenceClient {
     this.connection = new Connection(
       { url, webSocket, reconnect, random, limits: () => this.limitsValue },
       {
-        login: () => this.sendLogin(),
+        // login() hands the answer to its caller; a reconnect's login is the SDK's own.
+        login: () => this.sendLogin(this.connection.state === "reconnecting"),
         restore: () => this.resubscribe(),
         stopsReconnecting: (error) => this.stopsReconnecting(error),
         // A lost pong is the heartbeat's to notice, not the ping's caller.
@@ -275,7 +276,7 @@ export class PresenceClient {
 
   // One re-login on the open connection, however many requests were refused.
   private async loginAgain(): Promise<void> {
-    this.relogin ??= this.sendLogin().finally(() => (this.relogin = undefined));
+    this.relogin ??= this.sendLogin(true).finally(() => (this.relogin = undefined));
     await this.relogin;
   }
 
@@ -284,7 +285,8 @@ export class PresenceClient {
     return this.pacer.run(operationClassOf(body, this.options.userId), () => this.request(body));
   }
 
-  private async sendLogin(): Promise<LoginResponse> {
+  /** `ownLogin`: no caller gets the answer, so the listeners get the own status it brings, when new. */
+  private async sendLogin(ownLogin: boolean): Promise<LoginResponse> {
     const { userId, token, platform, deviceId, clientVersion } = this.options;
     const value = { userId, token: typeof token === "function" ? await token() : token, platform, deviceId, clientVersion };
     // A push can overtake the login answer, which may show that the versions kept belong to a state
@@ -295,8 +297,9 @@ export class PresenceClient {
       const response = await this.requests.send({ $case: "loginRequest", value });
       this.adoptLimits(response.limits);
       this.lastLogin = response;
-      if (response.selfStatus) this.latest.rememberLogin(response.selfStatus);
-      this.emitStatuses(response.friendStatuses);
+      // Kept first, as it may show that the statuses kept belong to a state that is gone; kept, it is new.
+      const self = response.selfStatus && this.latest.rememberLogin(response.selfStatus) && ownLogin ? [response.selfStatus] : [];
+      this.tell([...self, ...this.latest.fresh(response.friendStatuses)]);
       return response;
     } finally {
       this.heldPushes = undefined;
@@ -370,7 +373,10 @@ export class PresenceClient {
   }
 
   private emitStatuses(statuses: readonly UserStatus[]): void {
-    const fresh = this.latest.fresh(statuses);
+    this.tell(this.latest.fresh(statuses));
+  }
+
+  private tell(fresh: UserStatus[]): void {
     if (fresh.length > 0) this.statusListeners.emit(fresh);
   }
 }

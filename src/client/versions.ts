@@ -31,12 +31,12 @@ export class LatestStatuses {
    * announces another epoch for the user, or, without epochs, when the login's version is not above
    * the one kept (a login is a visible change, so within one state its version is above any seen
    * before). Every status kept then describes the old state, users the new one may not know: they
-   * are forgotten.
+   * are forgotten. Returns whether it kept `self`.
    */
-  rememberLogin(self: UserStatus): void {
+  rememberLogin(self: UserStatus): boolean {
     const known = this.statuses.get(self.userId);
     if (known && (known.epoch !== self.epoch || self.version <= known.version)) this.statuses.clear();
-    this.remember(self);
+    return this.remember(self);
   }
 }
 

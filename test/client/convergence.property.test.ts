@@ -1,9 +1,10 @@
 // Convergence of the SDK's view, a property over real sockets: clients of the reference server
 // change their statuses, lose their links, leave and come back, and the server restarts; once
-// things are quiet, every client's latest status of every user it watches (itself, its
-// subscriptions, its friends) is the server's. Against one server, and against three nodes on one
-// Redis behind a balancer that sends every new connection to the next node, so each reconnection
-// lands on another node and a restart is one node's.
+// things are quiet, for every user a client watches (itself, its subscriptions, its friends), the
+// client's latest status is the server's, and so is the newest the application saw through the
+// public API (its calls' answers with the listeners', or with the iterator's). Against one server,
+// and against three nodes on one Redis behind a balancer that sends every new connection to the
+// next node, so each reconnection lands on another node and a restart is one node's.
 import fc from "fast-check";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -48,6 +49,66 @@ function comparable(status: UserStatus | undefined): string {
   if (!status || status.version === 0n) return "never";
   const devices = status.onlineDevices.map((d) => d.deviceId).join(",");
   return `${status.statusType} "${status.customStatus}" [${devices}] v${status.version}`;
+}
+
+/**
+ * The newest status of each user among those an application saw. As the SDK does (docs/client.md), it
+ * forgets every status of an older epoch once it sees a newer one: a restarted server may not know
+ * the user at all, and then sends nothing of them.
+ */
+class Sight {
+  private readonly newest = new Map<string, UserStatus>();
+  private epoch = 0n;
+
+  see(statuses: readonly UserStatus[]): void {
+    for (const status of statuses) {
+      // The reference server's epoch is its start time (the cluster's in cluster mode): a later state has a greater one.
+      if (status.epoch < this.epoch) continue;
+      if (status.epoch > this.epoch) {
+        this.epoch = status.epoch;
+        this.newest.clear();
+      }
+      const known = this.newest.get(status.userId);
+      if (!known || status.version > known.version) this.newest.set(status.userId, status);
+    }
+  }
+
+  of(userId: string): UserStatus | undefined {
+    return this.newest.get(userId);
+  }
+}
+
+/** An application on one client, using only the public API; what it saw through the listeners, and through the iterator. */
+class App {
+  readonly heard = new Sight();
+  readonly iterated = new Sight();
+
+  constructor(readonly client: PresenceClient) {
+    client.onUserStatusChanged((statuses) => this.heard.see(statuses));
+  }
+
+  async login(): Promise<void> {
+    const answer = this.client.login();
+    // An iteration ends when the client closes, so each login starts one, once the call has left the closed state.
+    void (async () => {
+      for await (const statuses of this.client.statusChanges()) this.iterated.see(statuses);
+    })();
+    const { selfStatus, friendStatuses } = await answer;
+    this.answered([...(selfStatus ? [selfStatus] : []), ...friendStatuses]);
+  }
+
+  async subscribe(userIds: string[]): Promise<void> {
+    this.answered((await this.client.subscribeUserStatus(userIds)).statuses);
+  }
+
+  async set(text: string): Promise<void> {
+    this.answered([await this.client.setSelfStatus(text)]);
+  }
+
+  private answered(statuses: readonly UserStatus[]): void {
+    this.heard.see(statuses);
+    this.iterated.see(statuses);
+  }
 }
 
 /** What the clients connect to: its URL, the truth to compare with, and a restart. */
@@ -123,19 +184,20 @@ describe.each(TOPOLOGIES)("the SDK's view, $name", ({ deploy, runs }) => {
           }
           return sdkClient(deployment.server, id, { url: deployment.url, deviceId: `${id}-d`, webSocket: TrackedSocket, reconnect: { initialDelayMs: 5, maxDelayMs: 40 }, random: () => 0.5 });
         });
+        const apps = clients.map((client) => new App(client));
         const away = new Set<number>();
         const settled: Promise<unknown>[] = [];
         try {
-          for (const client of clients) await client.login();
+          for (const app of apps) await app.login();
           for (const [i, ids] of subscriptions.entries()) {
             const others = ids.filter((j) => j !== i).map((j) => USERS[j]!);
-            if (others.length > 0) await clients[i]!.subscribeUserStatus(others);
+            if (others.length > 0) await apps[i]!.subscribe(others);
           }
           const allBack = () => eventually(() => (clients.every((c, i) => away.has(i) || c.state === "online") ? true : undefined), 10_000, "every client online");
           for (const step of actions) {
             switch (step.kind) {
               case "set": // not awaited: changes cross the drops and restarts that follow
-                if (!away.has(step.user)) settled.push(clients[step.user]!.setSelfStatus(step.text).catch(() => undefined));
+                if (!away.has(step.user)) settled.push(apps[step.user]!.set(step.text).catch(() => undefined));
                 break;
               case "drop":
                 // Only between logins: a restart whose login answer is lost goes unseen without epochs (docs/client.md).
@@ -147,7 +209,7 @@ describe.each(TOPOLOGIES)("the SDK's view, $name", ({ deploy, runs }) => {
                 clients[step.user]!.close();
                 break;
               case "return":
-                if (away.delete(step.user)) await clients[step.user]!.login();
+                if (away.delete(step.user)) await apps[step.user]!.login();
                 break;
               case "restart":
                 await allBack();
@@ -159,12 +221,16 @@ describe.each(TOPOLOGIES)("the SDK's view, $name", ({ deploy, runs }) => {
           await Promise.all(settled);
           const views = async () => {
             const differences: string[] = [];
-            for (const [i, client] of clients.entries()) {
+            for (const [i, { client, heard, iterated }] of apps.entries()) {
               if (away.has(i)) continue;
               const watched = new Set([USERS[i]!, ...client.subscribedUserIds, ...friendLists[USERS[i]!]!, ...USERS.filter((id) => friendLists[id]!.includes(USERS[i]!))]);
               for (const id of watched) {
-                const [seen, truth] = [comparable(client.latestStatus(id)), comparable(await deployment.server.engine.statusOf(id))];
-                if (seen !== truth) differences.push(`${USERS[i]} sees ${id} as ${seen}; the server: ${truth}`);
+                const truth = comparable(await deployment.server.engine.statusOf(id));
+                const sights = { "client's latest": client.latestStatus(id), "app's, with the listeners": heard.of(id), "app's, with the iterator": iterated.of(id) };
+                for (const [view, status] of Object.entries(sights)) {
+                  const seen = comparable(status);
+                  if (seen !== truth) differences.push(`${USERS[i]} (${view}) sees ${id} as ${seen}; the server: ${truth}`);
+                }
               }
             }
             return differences;
