@@ -141,7 +141,8 @@ export class Connection implements Flushable {
     if (this.socket.readyState !== this.socket.OPEN) return;
     const body = frame.body;
     if (frame.requestId === 0 && body?.$case === "userStatusChanged" && splicesExactly(frame)) {
-      this.pending.add(body.value.statuses);
+      const replaced = this.pending.add(body.value.statuses);
+      if (replaced > 0) this.context.observer?.superseded(replaced);
       this.holdNotifications();
       return;
     }

@@ -17,8 +17,19 @@ export class PendingNotifications {
     return this.recent.length + (this.latest?.size ?? 0);
   }
 
-  add(statuses: readonly UserStatus[]): void {
-    for (const status of statuses) this.recent.push(status);
+  /**
+   * Returns how many held statuses the new ones replaced: while the client is slow, a status goes
+   * straight to the latest per user, so what it holds stays bounded however long the flush waits.
+   */
+  add(statuses: readonly UserStatus[]): number {
+    const latest = this.latest;
+    if (latest === undefined) {
+      for (const status of statuses) this.recent.push(status);
+      return 0;
+    }
+    const before = latest.size;
+    for (const status of statuses) latest.set(status.userId, status);
+    return statuses.length - (latest.size - before);
   }
 
   /** Keeps only the latest status of each user; returns how many older ones it dropped. */
