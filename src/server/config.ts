@@ -78,7 +78,8 @@ export function defaultServerConfig(): ServerConfig {
     logLevel: "info",
     maxBufferedBytes: 1024 * 1024,
     slowConsumerBytes: 64 * 1024,
-    notificationFlushMs: 0,
+    // A few ms of waiting lets a write carry several notifications: less CPU and a lower p99 under load (docs/load.md).
+    notificationFlushMs: 8,
     adminKey: undefined,
     allowedOrigins: undefined,
     redisUrl: undefined,
