@@ -122,11 +122,7 @@ it("never reorders an answer and a notification of the same turn, and loses neit
 }, 60_000);
 
 it("writes a connection's turn in one system call: notifications alone in one plain write, answers and the notifications after them in one writev", async () => {
-  const s = await server({ app: { limits: { rateLimitRequests: 100_000 } } });
-  const writer = await peer(s, "w");
-  const receiver = await peer(s, "r");
-  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
-  const calls = countWrites();
+  const { writer, receiver, calls } = await watchedWriter({});
   try {
     const seenBefore = receiver.frames.length;
     const ids = writer.sendBurst(["a", "b", "c"].map((customStatus) => ({ $case: "setSelfStatusRequest", value: { customStatus } })));
@@ -141,11 +137,7 @@ it("writes a connection's turn in one system call: notifications alone in one pl
 });
 
 it("with a notification window, holds a connection's notifications until it closes and writes them at once, while answers go at the end of their turn", async () => {
-  const s = await server({ notificationFlushMs: 100, app: { limits: { rateLimitRequests: 100_000 } } });
-  const writer = await peer(s, "w");
-  const receiver = await peer(s, "r");
-  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
-  const calls = countWrites();
+  const { writer, receiver, calls } = await watchedWriter({ notificationFlushMs: 100 });
   try {
     const seenBefore = receiver.frames.length;
     const notified = () => notificationsOf(receiver.frames.slice(seenBefore));
@@ -163,6 +155,15 @@ it("with a notification window, holds a connection's notifications until it clos
     calls.stop();
   }
 });
+
+/** A writer "w" and a receiver "r" subscribed to it, on a server with `options`, and the server's write calls counted from then on. */
+async function watchedWriter(options: Parameters<typeof server>[0]) {
+  const s = await server({ ...options, app: { limits: { rateLimitRequests: 100_000 } } });
+  const writer = await peer(s, "w");
+  const receiver = await peer(s, "r");
+  await receiver.request({ $case: "subscribeUserStatusRequest", value: { userIds: ["w"] } });
+  return { writer, receiver, calls: countWrites() };
+}
 
 /** Counts the server's write calls per peer: its end of a peer's socket is the one whose remote port is the peer's local port. */
 function countWrites(): { of(peer: RawPeer): { write: number; writev: number } | undefined; stop(): void } {
