@@ -52,8 +52,6 @@ export class Connection implements Flushable {
   private answered: Promise<void> = Promise.resolve();
   private readonly pending = new PendingNotifications();
   private awaitingDrain = false;
-  /** `flushTurn` will run at the end of this turn. */
-  private flushHeld = false;
   /** `flushWindow` will run when the write batch's notification window closes. */
   private windowHeld = false;
   /** An answer was written this turn: the socket stays corked until `flushTurn`. */
@@ -160,8 +158,6 @@ export class Connection implements Flushable {
 
   /** The write batch's call at the end of a turn with answers; without a window, the notifications were just written into the cork. */
   flushTurn(): void {
-    this.flushHeld = false;
-    if (!this.corked) return;
     this.corked = false;
     this.tcp.uncork();
   }
@@ -228,21 +224,15 @@ export class Connection implements Flushable {
    * answers and the notifications after them leave in one writev.
    */
   private answer(frame: Frame, bytes?: Uint8Array): void {
-    this.holdFlush();
     if (!this.corked) {
+      // Uncorked by `flushTurn`, which the write batch runs at the end of this turn.
       this.corked = true;
       this.tcp.cork();
+      this.context.writeBatch.atTurnEnd(this);
     }
     this.writePending();
     writeMessages(this.socket, this.tcp, [bytes ?? this.context.frameEncoder.encode(frame, this.maxFrameBytes)]);
     this.context.observer?.sent(this.id, frame);
-  }
-
-  /** The turn's answers stay corked until the end of the turn. */
-  private holdFlush(): void {
-    if (this.flushHeld) return;
-    this.flushHeld = true;
-    this.context.writeBatch.atTurnEnd(this);
   }
 
   /** Notifications wait for the end of the turn, or of the write batch's window. */
