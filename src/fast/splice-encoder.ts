@@ -22,10 +22,17 @@ const NO_ERRORS: readonly UserError[] = [];
  */
 export class SplicedStatusEncoder {
   private readonly writer: ByteWriter;
+  /** The users of the notification frame being assembled, kept between calls: one set, not one per call. */
+  private readonly frameUsers = new Set<string>();
 
+  /**
+   * `allocate` gives the bytes of each notification frame `userStatusChangedFrames` returns; a
+   * server passes Node's pooled `Buffer.allocUnsafe`, cheaper for small frames than an ArrayBuffer each.
+   */
   constructor(
     private readonly cache: StatusEntryCache,
     initialCapacity = 64 * 1024,
+    private readonly allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
   ) {
     this.writer = new ByteWriter(initialCapacity);
   }
@@ -61,7 +68,8 @@ export class SplicedStatusEncoder {
   userStatusChangedFrames(statuses: readonly UserStatus[], maxFrameBytes: number): Uint8Array[] {
     const frames: Uint8Array[] = [];
     const entries = statuses.map((status) => this.cache.entryFor(status));
-    const users = new Set<string>();
+    const users = this.frameUsers;
+    users.clear();
     let first = 0;
     let bodyBytes = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -69,7 +77,7 @@ export class SplicedStatusEncoder {
       if (notificationBytes(length) > maxFrameBytes) throw new EncodeError(`a status entry of ${length} bytes exceeds frames of ${maxFrameBytes}`);
       const userId = statuses[i]!.userId;
       if (i > first && (users.has(userId) || notificationBytes(bodyBytes + length) > maxFrameBytes)) {
-        frames.push(spliceNotification(entries, first, i, bodyBytes));
+        frames.push(this.spliceNotification(entries, first, i, bodyBytes));
         users.clear();
         first = i;
         bodyBytes = 0;
@@ -77,8 +85,19 @@ export class SplicedStatusEncoder {
       users.add(userId);
       bodyBytes += length;
     }
-    if (entries.length > first) frames.push(spliceNotification(entries, first, entries.length, bodyBytes));
+    if (entries.length > first) frames.push(this.spliceNotification(entries, first, entries.length, bodyBytes));
     return frames;
+  }
+
+  private spliceNotification(entries: readonly Uint8Array[], from: number, to: number, bodyBytes: number): Uint8Array {
+    const frame = this.allocate(notificationBytes(bodyBytes));
+    frame[0] = FRAME_USER_STATUS_CHANGED;
+    let pos = writeVarint32(frame, 1, bodyBytes);
+    for (let i = from; i < to; i++) {
+      frame.set(entries[i]!, pos);
+      pos += entries[i]!.length;
+    }
+    return frame;
   }
 
   private writeFrame(requestId: number, bodyTag: number, statuses: readonly UserStatus[], errors: readonly UserError[]): number {
@@ -98,13 +117,3 @@ function notificationBytes(bodyBytes: number): number {
   return 1 + varint32Size(bodyBytes) + bodyBytes;
 }
 
-function spliceNotification(entries: readonly Uint8Array[], from: number, to: number, bodyBytes: number): Uint8Array {
-  const frame = new Uint8Array(1 + varint32Size(bodyBytes) + bodyBytes);
-  frame[0] = FRAME_USER_STATUS_CHANGED;
-  let pos = writeVarint32(frame, 1, bodyBytes);
-  for (let i = from; i < to; i++) {
-    frame.set(entries[i]!, pos);
-    pos += entries[i]!.length;
-  }
-  return frame;
-}

@@ -30,7 +30,7 @@ export class FrameEncoder {
    * same bytes. One cache lookup per status.
    */
   constructor(maxCachedUsers = 100_000) {
-    this.splicer = new SplicedStatusEncoder(new StatusEntryCache({ maxEntries: maxCachedUsers }));
+    this.splicer = new SplicedStatusEncoder(new StatusEntryCache({ maxEntries: maxCachedUsers }), undefined, (bytes) => Buffer.allocUnsafe(bytes));
   }
 
   /** The frame's bytes, never written again (the socket may hold on to them; a notification's may be shared). */
