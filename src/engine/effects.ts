@@ -8,7 +8,7 @@ import { errorFrame } from "../protocol/error-handling.js";
 import type { Change } from "./fan-out.js";
 import { StoreUnavailableError, type ConnectionId } from "./store.js";
 
-/** What the transport must do. */
+/** What the transport must do. Effects may share a frame (a change's receivers do): never change one. */
 export type EngineEffect =
   | { type: "send"; connectionId: ConnectionId; frame: Frame }
   /** Close the connection. `code` says why; ERROR_CODE_UNSPECIFIED is a normal close after a logout. */

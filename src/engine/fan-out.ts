@@ -20,7 +20,7 @@ export interface Change {
   answered: ConnectionId | undefined;
 }
 
-/** Notifications by receiving connection. */
+/** Notifications by receiving connection. Connections may share an array: read them, never change them. */
 export type Outbox = Map<ConnectionId, UserStatus[]>;
 
 /** The notifications an event's changes make: this node's, and each other node's. */
@@ -60,35 +60,60 @@ export async function collectNotifications(
   const devicesOf = new Map<string, readonly DeviceSession[]>();
   if (receiverIds.length > 0) await store.readUsers(receiverIds, (record, i) => devicesOf.set(receiverIds[i]!, record?.devices ?? []));
 
-  const notifications: Notifications = { local: new Map(), remote: new Map() };
+  const collector = new Collector(nodeId, local, changed.length === 1);
   changed.forEach(({ record, answered }, i) => {
-    const status = statusOf(record.userId, record, store.epoch);
-    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(notifications, nodeId, local, device, status);
-    for (const receiver of receivers[i] ?? []) for (const device of devicesOf.get(receiver) ?? []) deliver(notifications, nodeId, local, device, status);
+    const statuses = [statusOf(record.userId, record, store.epoch)];
+    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) collector.deliver(device, statuses);
+    for (const receiver of receivers[i] ?? []) for (const device of devicesOf.get(receiver) ?? []) collector.deliver(device, statuses);
   });
-  return notifications;
+  return collector.notifications;
 }
 
 /** The receivers the index holds for each change, where `mask` (AS_SUBSCRIBER, AS_FRIEND) entitles them. */
 function fromIndex(recipients: RecipientIndex, mask: number, epoch: bigint, nodeId: string, local: boolean, changes: ReadonlyMap<string, Change>): Notifications {
-  const notifications: Notifications = { local: new Map(), remote: new Map() };
+  const collector = new Collector(nodeId, local, changes.size === 1);
   for (const { record, answered } of changes.values()) {
-    const status = statusOf(record.userId, record, epoch);
-    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) deliver(notifications, nodeId, local, device, status);
+    const statuses = [statusOf(record.userId, record, epoch)];
+    for (const device of record.devices) if (device.connectionId !== answered || device.nodeId !== nodeId) collector.deliver(device, statuses);
     if (mask === 0) continue;
     const groups = recipients.receiversOf(record.userId);
-    if (groups) for (let reasons = 1; reasons <= 3; reasons++) if ((reasons & mask) !== 0) for (const device of groups[reasons - 1]!) deliver(notifications, nodeId, local, device, status);
+    if (groups) for (let reasons = 1; reasons <= 3; reasons++) if ((reasons & mask) !== 0) for (const device of groups[reasons - 1]!) collector.deliver(device, statuses);
   }
-  return notifications;
+  return collector.notifications;
 }
 
-function deliver(notifications: Notifications, nodeId: string, local: boolean, device: DeviceSession, status: UserStatus): void {
-  let outbox = notifications.local;
-  if (device.nodeId !== nodeId) {
-    outbox = notifications.remote.get(device.nodeId) ?? new Map();
-    notifications.remote.set(device.nodeId, outbox);
-  } else if (!local) return;
-  const statuses = outbox.get(device.connectionId);
-  if (statuses) statuses.push(status);
-  else outbox.set(device.connectionId, [status]);
+/**
+ * Gathers each receiving connection's statuses. The receivers of a change share one array holding
+ * its status, and so, downstream, one frame (most events change one user, told to hundreds); a
+ * connection that receives a second change of the same event gets an array of its own.
+ */
+class Collector {
+  readonly notifications: Notifications = { local: new Map(), remote: new Map() };
+  /** The arrays this collector made for one connection, which it may extend. */
+  private readonly owned = new Set<UserStatus[]>();
+
+  /** `oneChange`: each device is met at most once (a change's receivers are distinct), so none is looked up first. */
+  constructor(
+    private readonly nodeId: string,
+    private readonly local: boolean,
+    private readonly oneChange: boolean,
+  ) {}
+
+  /** `statuses`: the change's own array, holding its one status. */
+  deliver(device: DeviceSession, statuses: UserStatus[]): void {
+    const { notifications } = this;
+    let outbox: Outbox | undefined = notifications.local;
+    if (device.nodeId !== this.nodeId) {
+      outbox = notifications.remote.get(device.nodeId);
+      if (outbox === undefined) notifications.remote.set(device.nodeId, (outbox = new Map()));
+    } else if (!this.local) return;
+    const held = this.oneChange ? undefined : outbox.get(device.connectionId);
+    if (held === undefined) outbox.set(device.connectionId, statuses);
+    else if (this.owned.has(held)) held.push(statuses[0]!);
+    else {
+      const own = [...held, statuses[0]!];
+      this.owned.add(own);
+      outbox.set(device.connectionId, own);
+    }
+  }
 }

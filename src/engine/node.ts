@@ -5,7 +5,7 @@
 // event scope they change; the engine builds one node and hands it to them.
 import type { ErrorCode } from "../../generated/ts-proto/presence/v1/errors.js";
 import type { Frame } from "../../generated/ts-proto/presence/v1/frame.js";
-import type { Platform } from "../../generated/ts-proto/presence/v1/status.js";
+import type { Platform, UserStatus } from "../../generated/ts-proto/presence/v1/status.js";
 import type { Clock, TimerHandle, Timers } from "./clock.js";
 import type { AppConfig } from "./config.js";
 import type { FriendsSource } from "./directory.js";
@@ -98,8 +98,15 @@ export function send(scope: EventScope, connectionId: ConnectionId, requestId: n
 
 /** Sends each receiving connection its statuses, and records the versions this node delivered. */
 export function notify(node: EngineNode, scope: EventScope, outbox: Outbox): void {
-  for (const [connectionId, statuses] of outbox) {
-    for (const status of statuses) node.delivered.set(status.userId, status.version);
-    send(scope, connectionId, 0, { $case: "userStatusChanged", value: { statuses } });
+  let statuses: UserStatus[] | undefined;
+  let frame: Frame | undefined;
+  for (const [connectionId, held] of outbox) {
+    // The receivers of one change share its array (fan-out.ts), and so one frame and one record of the version.
+    if (held !== statuses) {
+      statuses = held;
+      for (const status of held) node.delivered.set(status.userId, status.version);
+      frame = { requestId: 0, body: { $case: "userStatusChanged", value: { statuses: held } } };
+    }
+    scope.send(connectionId, frame!);
   }
 }
