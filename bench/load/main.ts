@@ -16,7 +16,7 @@ import path from "node:path";
 import { fanOut } from "./graph.js";
 import { Histogram, type HistogramData } from "./histogram.js";
 import {
-  beyond, concurrency, connections, drainMs, fdLimit, generators, graph, help, holdMs, nodes, notificationRates, outFile, perNodeMaximum, profile as profiling,
+  beyond, concurrency, connections, drainMs, fdLimit, generatorNice, generators, graph, help, holdMs, nodes, notificationRates, outFile, perNodeMaximum, profile as profiling,
   queryMs, queryRate, quick, runBoundMs, secret, serverConfig, stepMs, urls as targetUrls, USAGE, writeConfig,
 } from "./options.js";
 import type { ProfileLine } from "./profile.js";
@@ -33,6 +33,8 @@ const tsx = { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "pipe"
 
 function startGenerator(index: number): RpcClient {
   const child = fork(path.join(import.meta.dirname, "generator.ts"), [], tsx);
+  // The generator's main thread, where its JavaScript runs (Linux sets a priority per thread).
+  if (child.pid !== undefined) os.setPriority(child.pid, generatorNice);
   child.stderr?.pipe(process.stderr);
   children.push(child);
   return new RpcClient(child, `generator ${index}`);
@@ -241,6 +243,7 @@ async function main(): Promise<void> {
       nodes: urls.length,
       redis: set?.redis ? "(started) redis-server, no persistence" : null,
       generators,
+      generator_nice: generatorNice,
       connections,
       ...graph,
       fan_out_per_change: round(fanout),

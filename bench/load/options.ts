@@ -9,13 +9,15 @@ import { friendsConfig, type GraphPlan } from "./graph.js";
 
 export const USAGE = `usage: npm run load -- [--quick] [--nodes N | --url ws://127.0.0.1:PORT/presence ...] [--connections N] [--writers N]
   [--receivers N] [--subscriptions N] [--friends N] [--generators N] [--concurrency N] [--rates n1,n2,...|0]
-  [--step-seconds S] [--hold-seconds S] [--query-rate N] [--query-seconds S] [--beyond N] [--profile]
-  [--write-config FILE] [--out FILE]
+  [--step-seconds S] [--hold-seconds S] [--query-rate N] [--query-seconds S] [--beyond N] [--generator-nice N]
+  [--profile] [--write-config FILE] [--out FILE]
   --rates are notifications/s to offer, stepped up in order (0: no steps); --query-seconds 0: no queries;
   --nodes N starts a local cluster: a redis-server of its own and N nodes on it, each admitting up to its descriptor
   limit minus a reserve (default connections: that times N), users spread over the nodes, per-node and Redis figures
   reported; --url may repeat (users are spread over the URLs); --hold-seconds: connections held idle but for heartbeats
   before the steps (default 5); --concurrency: connections each generator opens at once (default 200);
+  --generator-nice N: the generators' scheduling niceness, 0..19 (default 10): beside the servers on the same cores,
+  they take what the servers leave instead of preempting them, as generators on other machines would (0: equal);
   --beyond N opens N connections past the planned ones, to a node that should then be full (a single started server
   is configured with maxConnections = --connections, and probed with 20 by default); --profile takes a CPU profile
   of the started server over each step, the queries and its shutdown (bench/results/load-*.cpuprofile) and lists its
@@ -46,6 +48,7 @@ const { values: flags } = parseArgs({
     "query-rate": { type: "string" },
     "query-seconds": { type: "string" },
     beyond: { type: "string" },
+    "generator-nice": { type: "string" },
     profile: { type: "boolean", default: false },
     "write-config": { type: "string" },
     out: { type: "string" },
@@ -102,6 +105,8 @@ export const queryMs = 1000 * intFlag("query-seconds", flags["query-seconds"], q
 export const drainMs = quick ? 5_000 : 10_000;
 export const secret = process.env.PRESENCE_SECRET ?? DEV_SECRET;
 export const profile = flags.profile;
+export const generatorNice = intFlag("generator-nice", flags["generator-nice"], 10);
+if (generatorNice > 19) throw new Error(`--generator-nice is at most 19, got ${generatorNice}`);
 export const writeConfig = flags["write-config"];
 const defaultOut = quick ? (nodes > 0 ? "load-cluster-quick.json" : "load-quick.json") : nodes > 0 ? "load-cluster.json" : "load.json";
 export const outFile = flags.out ?? path.join(import.meta.dirname, "..", "results", defaultOut);
